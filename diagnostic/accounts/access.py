@@ -1,0 +1,223 @@
+"""The only way views reach objects named in a URL, and the role checks behind them.
+
+Every `get_*` function raises Http404 both when the object does not exist and when the user
+may not see it, so ids of other councils' objects do not leak. Every `require_*` function
+raises PermissionDenied (403) for pages whose existence is no secret but which the user's role
+does not allow. Views never call `Model.objects.get` or `get_object_or_404` on URL input.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from diagnostic.accounts.models import (
+    NATIONAL_ROLES,
+    Invitation,
+    Membership,
+    Role,
+    User,
+    hash_token,
+)
+from diagnostic.frameworks.models import FrameworkVersion, KeyArea, ValueCode
+from diagnostic.organisations.models import Organisation, Region
+
+
+# --- What a user holds ------------------------------------------------------------------------
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships, loaded once per request (cached on the user object)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user)
+            .select_related("organisation", "region")
+            .order_by("organisation__short_name", "region__name", "role")
+        )
+        user._memberships_cache = cached
+    return cached
+
+
+def forget_memberships(user: User) -> None:
+    if hasattr(user, "_memberships_cache"):
+        del user._memberships_cache
+
+
+def has_role(user: User, *roles: Role) -> bool:
+    return any(m.role in roles for m in memberships_of(user))
+
+
+def is_national(user: User) -> bool:
+    """National analysts and admins see the whole sector."""
+    return has_role(user, *NATIONAL_ROLES)
+
+
+def is_national_admin(user: User) -> bool:
+    return has_role(user, Role.NATIONAL_ADMIN)
+
+
+def led_region_ids(user: User) -> set[int]:
+    return {m.region_id for m in memberships_of(user) if m.role == Role.REGIONAL_LEAD}
+
+
+def role_in(user: User, organisation: Organisation) -> str | None:
+    """The user's own role in this organisation (lead, contributor, viewer), if any."""
+    for m in memberships_of(user):
+        if m.organisation_id == organisation.pk:
+            return m.role
+    return None
+
+
+def organisation_memberships(user: User) -> list[Membership]:
+    return [m for m in memberships_of(user) if m.organisation_id]
+
+
+# --- Guards for whole pages -------------------------------------------------------------------
+def require_national_admin(user: User) -> None:
+    if not is_national_admin(user):
+        raise PermissionDenied("Only national administrators can do this.")
+
+
+def require_national(user: User) -> None:
+    if not is_national(user):
+        raise PermissionDenied("Only the national team can see this.")
+
+
+def require_register_reader(user: User) -> None:
+    """The organisation register pages: the national team and regional leads."""
+    if not (is_national(user) or led_region_ids(user)):
+        raise PermissionDenied("Only the national team and regional leads can see the register.")
+
+
+# --- Objects by id ----------------------------------------------------------------------------
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def get_organisation_for_user(user: User, organisation_id, *, manage: bool = False) -> Organisation:
+    """An organisation the user may see: their own, their region's, or any for the national team.
+
+    With `manage=True`, only the organisation's lead or a national admin qualifies (inviting
+    colleagues, changing roles).
+    """
+    org = (
+        Organisation.objects.select_related("region", "parent")
+        .filter(pk=_int(organisation_id))
+        .first()
+    )
+    if org is None:
+        raise Http404
+    own_role = role_in(user, org)
+    if manage:
+        if own_role == Role.LEAD or is_national_admin(user):
+            return org
+        raise Http404
+    if own_role or is_national(user) or org.region_id in led_region_ids(user):
+        return org
+    raise Http404
+
+
+def get_region_for_user(user: User, region_code: str) -> Region:
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not (is_national(user) or region.pk in led_region_ids(user)):
+        raise Http404
+    return region
+
+
+def get_membership_of_user(user: User, membership_id) -> Membership:
+    """One of the user's own memberships (for switching organisation)."""
+    for m in memberships_of(user):
+        if m.pk == _int(membership_id):
+            return m
+    raise Http404
+
+
+def get_membership_for_manager(user: User, membership_id) -> Membership:
+    """A membership in an organisation the user manages (its lead, or a national admin)."""
+    m = (
+        Membership.objects.select_related("user", "organisation", "region")
+        .filter(pk=_int(membership_id))
+        .first()
+    )
+    if m is None:
+        raise Http404
+    if is_national_admin(user):
+        return m
+    if m.organisation_id and role_in(user, m.organisation) == Role.LEAD:
+        return m
+    raise Http404
+
+
+def get_invitation_by_token(token: str) -> Invitation:
+    """The invitation behind a link, whatever its state; the view explains expired or used."""
+    if not token or len(token) > 100:
+        raise Http404
+    invitation = (
+        Invitation.objects.select_related("organisation", "region")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def get_invitation_for_manager(user: User, invitation_id) -> Invitation:
+    inv = (
+        Invitation.objects.select_related("organisation", "region")
+        .filter(pk=_int(invitation_id))
+        .first()
+    )
+    if inv is None:
+        raise Http404
+    if is_national_admin(user):
+        return inv
+    if inv.organisation_id and role_in(user, inv.organisation) == Role.LEAD:
+        return inv
+    raise Http404
+
+
+# --- Public framework content -----------------------------------------------------------------
+def get_framework_version(framework_code: str, version_slug: str) -> FrameworkVersion:
+    """A published framework version; public to everyone."""
+    label, revision = version_slug, 1
+    if m := re.fullmatch(r"(.+)-r(\d{1,4})", version_slug):
+        label, revision = m.group(1), int(m.group(2))
+    version = (
+        FrameworkVersion.objects.select_related("framework")
+        .filter(
+            framework__code=framework_code,
+            label=label,
+            revision=revision,
+            published_at__isnull=False,
+        )
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version
+
+
+def get_key_area(version: FrameworkVersion, code: str) -> KeyArea:
+    area = KeyArea.objects.select_related("theme").filter(version=version, code=code).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def get_value_code(version: FrameworkVersion, code: str) -> ValueCode:
+    vc = (
+        ValueCode.objects.select_related("key_area__theme")
+        .prefetch_related("enablers", "descriptors__level")
+        .filter(version=version, code=code)
+        .first()
+    )
+    if vc is None:
+        raise Http404
+    return vc

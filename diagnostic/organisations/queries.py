@@ -1,0 +1,53 @@
+"""Reads over the register that more than one page needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+
+from diagnostic.organisations.models import Organisation, OrganisationType, Region
+
+
+def register_on(date: dt.date, *, nations: list[str] | None = None) -> QuerySet[Organisation]:
+    """Organisations that existed on `date`, optionally only in some nations."""
+    qs = Organisation.objects.alive_on(date)
+    if nations:
+        qs = qs.filter(nation__in=nations)
+    return qs
+
+
+def counts_by_region_and_type(date: dt.date, *, nation: str = "England") -> dict:
+    """{region name: {type: count}} for the register on `date`: the data README's tables."""
+    rows = (
+        register_on(date, nations=[nation])
+        .values("region__name", "type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    table: dict[str, dict[str, int]] = {}
+    for row in rows:
+        table.setdefault(row["region__name"], {})[row["type"]] = row["n"]
+    return table
+
+
+def filter_register(
+    qs: QuerySet[Organisation],
+    *,
+    q: str = "",
+    region: Region | None = None,
+    org_type: str = "",
+    nation: str = "",
+) -> QuerySet[Organisation]:
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(short_name__icontains=q) | Q(gss_code__iexact=q)
+            | Q(name_cy__icontains=q)
+        )  # fmt: skip
+    if region is not None:
+        qs = qs.filter(region=region)
+    if org_type in OrganisationType.values:
+        qs = qs.filter(type=org_type)
+    if nation:
+        qs = qs.filter(nation=nation)
+    return qs

@@ -1,0 +1,126 @@
+"""Pages anyone can read without signing in."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from diagnostic.accounts import access
+from diagnostic.frameworks.models import (
+    FrameworkVersion,
+    KeyArea,
+    LevelDescriptor,
+    Theme,
+    ValueCode,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/home.html", {"framework": _latest_version()})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/privacy.html")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/accessibility.html")
+
+
+def about_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/about_data.html")
+
+
+def _latest_version() -> FrameworkVersion | None:
+    return (
+        FrameworkVersion.objects.filter(published_at__isnull=False)
+        .select_related("framework")
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def framework_index(request: HttpRequest) -> HttpResponse:
+    versions = (
+        FrameworkVersion.objects.filter(published_at__isnull=False)
+        .select_related("framework")
+        .annotate(value_code_count=Count("valuecodes"))
+        .order_by("framework__name", "-label", "-revision")
+    )
+    return render(request, "public/framework_index.html", {"versions": versions})
+
+
+def framework_version(request: HttpRequest, framework_code: str, version: str) -> HttpResponse:
+    fv = access.get_framework_version(framework_code, version)
+    themes = (
+        Theme.objects.filter(version=fv)
+        .prefetch_related(
+            Prefetch(
+                "key_areas",
+                queryset=KeyArea.objects.annotate(value_code_count=Count("value_codes")),
+            )
+        )
+        .order_by("position")
+    )
+    ctx = {
+        "version": fv,
+        "themes": themes,
+        "levels": fv.levels.all(),
+        "enablers": fv.enablers.annotate(value_code_count=Count("value_codes")),
+    }
+    return render(request, "public/framework_version.html", ctx)
+
+
+def key_area(
+    request: HttpRequest, framework_code: str, version: str, area_code: str
+) -> HttpResponse:
+    fv = access.get_framework_version(framework_code, version)
+    area = access.get_key_area(fv, area_code)
+    codes = (
+        ValueCode.objects.filter(key_area=area)
+        .prefetch_related(
+            "enablers",
+            Prefetch("descriptors", queryset=LevelDescriptor.objects.select_related("level")),
+        )
+        .order_by("position")
+    )
+    ctx = {"version": fv, "area": area, "value_codes": codes, "levels": fv.levels.all()}
+    return render(request, "public/key_area.html", ctx)
+
+
+def value_code(request: HttpRequest, framework_code: str, version: str, code: str) -> HttpResponse:
+    fv = access.get_framework_version(framework_code, version)
+    vc = access.get_value_code(fv, code)
+    return render(request, "public/value_code.html", {"version": fv, "vc": vc})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with {"status": "ok"} when the database answers; 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not healthy"
+        return JsonResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/403.html", {"reason": str(exception or "")}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

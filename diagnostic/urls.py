@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("diagnostic.public.urls")),
+    path("", include("diagnostic.accounts.urls")),
+    path("", include("diagnostic.organisations.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "diagnostic.public.views.not_found"
+handler403 = "diagnostic.public.views.forbidden"
+handler500 = "diagnostic.public.views.server_error"

@@ -23,53 +23,71 @@ def make_user(key: str, full_name: str, role: Role | None = None, **scope) -> Us
     return user
 
 
+PERSONA_KEYS = ("alice", "bob", "victor", "charlie", "dana", "nina", "erin", "zoe")
+
+
+def create_personas() -> dict[str, Region | Organisation | User]:
+    """Create the regions, councils and personas every test shares, and return them by name.
+
+    The names are the attribute names the test cases use: north_west, south_east, wales,
+    council_a, council_b and one key per persona (PERSONA_KEYS).
+    """
+    # get_or_create: a test that loaded the real register first keeps its rows.
+    north_west = Region.objects.get_or_create(
+        code="E12000002", defaults={"name": "North West", "nation": "England"}
+    )[0]
+    south_east = Region.objects.get_or_create(
+        code="E12000008", defaults={"name": "South East", "nation": "England"}
+    )[0]
+    wales = Region.objects.get_or_create(
+        code="W92000004", defaults={"name": "Wales", "nation": "Wales"}
+    )[0]
+    council_a = Organisation.objects.get_or_create(
+        gss_code="E08000010",
+        defaults={
+            "name": "Council A Metropolitan Borough Council",
+            "short_name": "Council A",
+            "type": "metropolitan_borough",
+            "region": north_west,
+            "nation": "England",
+        },
+    )[0]
+    council_b = Organisation.objects.get_or_create(
+        gss_code="E10000016",
+        defaults={
+            "name": "Council B County Council",
+            "short_name": "Council B",
+            "type": "county",
+            "region": south_east,
+            "nation": "England",
+        },
+    )[0]
+    return {
+        "north_west": north_west,
+        "south_east": south_east,
+        "wales": wales,
+        "council_a": council_a,
+        "council_b": council_b,
+        "alice": make_user("alice", "Alice Marsh", Role.CONTRIBUTOR, organisation=council_a),
+        "bob": make_user("bob", "Bob Hughes", Role.LEAD, organisation=council_a),
+        "victor": make_user("victor", "Victor Osei", Role.VIEWER, organisation=council_a),
+        "charlie": make_user("charlie", "Charlie Dunn", Role.LEAD, organisation=council_b),
+        "dana": make_user("dana", "Dana Whitfield", Role.REGIONAL_LEAD, region=north_west),
+        "nina": make_user("nina", "Nina Patel", Role.NATIONAL_ANALYST),
+        "erin": make_user("erin", "Erin Okafor", Role.NATIONAL_ADMIN),
+        "zoe": make_user("zoe", "Zoe Nobody"),
+    }
+
+
 class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.north_west = Region.objects.create(
-            code="E12000002", name="North West", nation="England"
-        )
-        cls.south_east = Region.objects.create(
-            code="E12000008", name="South East", nation="England"
-        )
-        cls.wales = Region.objects.create(code="W92000004", name="Wales", nation="Wales")
-        cls.council_a = Organisation.objects.create(
-            gss_code="E08000010",
-            name="Council A Metropolitan Borough Council",
-            short_name="Council A",
-            type="metropolitan_borough",
-            region=cls.north_west,
-            nation="England",
-        )
-        cls.council_b = Organisation.objects.create(
-            gss_code="E10000016",
-            name="Council B County Council",
-            short_name="Council B",
-            type="county",
-            region=cls.south_east,
-            nation="England",
-        )
-        cls.alice = make_user("alice", "Alice Marsh", Role.CONTRIBUTOR, organisation=cls.council_a)
-        cls.bob = make_user("bob", "Bob Hughes", Role.LEAD, organisation=cls.council_a)
-        cls.victor = make_user("victor", "Victor Osei", Role.VIEWER, organisation=cls.council_a)
-        cls.charlie = make_user("charlie", "Charlie Dunn", Role.LEAD, organisation=cls.council_b)
-        cls.dana = make_user("dana", "Dana Whitfield", Role.REGIONAL_LEAD, region=cls.north_west)
-        cls.nina = make_user("nina", "Nina Patel", Role.NATIONAL_ANALYST)
-        cls.erin = make_user("erin", "Erin Okafor", Role.NATIONAL_ADMIN)
-        cls.zoe = make_user("zoe", "Zoe Nobody")
+        for name, obj in create_personas().items():
+            setattr(cls, name, obj)
 
     def setUp(self):
         mail.outbox = []
 
     @property
     def personas(self) -> dict[str, User]:
-        return {
-            "alice": self.alice,
-            "bob": self.bob,
-            "victor": self.victor,
-            "charlie": self.charlie,
-            "dana": self.dana,
-            "nina": self.nina,
-            "erin": self.erin,
-            "zoe": self.zoe,
-        }
+        return {key: getattr(self, key) for key in PERSONA_KEYS}

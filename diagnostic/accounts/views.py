@@ -25,6 +25,7 @@ from diagnostic.accounts.forms import (
 )
 from diagnostic.accounts.middleware import SESSION_ACTIVE_KEY
 from diagnostic.accounts.models import Invitation, Membership, Role, User
+from diagnostic.lib.http import posted
 from diagnostic.lib.problems import InvalidFile
 
 
@@ -83,7 +84,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         sign_in = f"{reverse('accounts:sign_in')}?next={request.path}"
         return render(request, "accounts/invitation_sign_in.html", {**ctx, "sign_in": sign_in})
 
-    form = AcceptInvitationForm(request.POST or None, initial={"full_name": inv.full_name})
+    form = AcceptInvitationForm(posted(request), initial={"full_name": inv.full_name})
     if request.method == "POST":
         try:
             if user is not None:
@@ -119,7 +120,7 @@ def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = access.get_organisation_for_user(request.user, organisation_id, manage=True)
     roles = services.roles_user_can_invite(request.user, org)
     org_roles = [r for r in roles if r in (Role.LEAD, Role.CONTRIBUTOR, Role.VIEWER)]
-    form = InviteForm(request.POST or None, roles=org_roles, organisation=org)
+    form = InviteForm(posted(request), roles=org_roles, organisation=org)
     if request.method == "POST" and form.is_valid():
         try:
             services.do_invite(
@@ -224,7 +225,7 @@ def manage_people(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_invite(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
-    form = InviteForm(request.POST or None, roles=list(Role))
+    form = InviteForm(posted(request), roles=list(Role))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -252,7 +253,7 @@ def manage_invite(request: HttpRequest) -> HttpResponse:
 def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
     """Invite every council's lead from a CSV: upload, check, preview, then send."""
     access.require_national_admin(request.user)
-    form = BulkInviteForm(request.POST or None, request.FILES or None)
+    form = BulkInviteForm(posted(request), request.FILES or None)
     ctx: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["csv_text"]

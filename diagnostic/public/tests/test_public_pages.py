@@ -28,7 +28,11 @@ class PublicPagesTests(TestCase):
         cases = [
             ("public:privacy", "Privacy notice", "Your rights"),
             ("public:accessibility", "Accessibility statement", "WCAG"),
-            ("public:about_data", "About the data", "mySociety's UK Local Authority Names and Codes (CC BY 4.0)"),
+            (
+                "public:about_data",
+                "About the data",
+                "mySociety's UK Local Authority Names and Codes (CC BY 4.0)",
+            ),
         ]
         for name, heading, text in cases:
             r = self.client.get(reverse(name))
@@ -48,7 +52,12 @@ class PublicPagesTests(TestCase):
 
     def test_the_framework_version_page_lists_themes_key_areas_levels_and_enablers(self):
         r = self.client.get(reverse("public:framework_version", args=["nps", "2018"]))
-        for text in ["Showing leadership", "Enabling VCSE engagement", "Innovator", "Embedding change"]:
+        for text in [
+            "Showing leadership",
+            "Enabling VCSE engagement",
+            "Innovator",
+            "Embedding change",
+        ]:
             self.assertContains(r, text)
         self.assertContains(r, reverse("public:key_area", args=["nps", "2018", "MCR"]))
 

@@ -1,0 +1,111 @@
+"""docs/roles.md, tested exactly: every cell of the table is checked over HTTP."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+
+from diagnostic.accounts.models import Membership, Role
+from diagnostic.testing import BaseTestCase, make_user
+
+TABLE = Path(settings.BASE_DIR) / "docs" / "roles.md"
+COLUMNS = {
+    "lead": Role.LEAD,
+    "contributor": Role.CONTRIBUTOR,
+    "viewer": Role.VIEWER,
+    "regional lead": Role.REGIONAL_LEAD,
+    "national analyst": Role.NATIONAL_ANALYST,
+    "national admin": Role.NATIONAL_ADMIN,
+}
+
+
+def read_table() -> dict[str, dict[str, bool]]:
+    rows = {}
+    header = None
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|") or set(line) <= {"|", "-", " "}:
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        rows[cells[0]] = {h: c == "yes" for h, c in zip(header[1:], cells[1:], strict=True)}
+    return rows
+
+
+class RolesTableTests(BaseTestCase):
+    def person(self, role: Role):
+        """A fresh person holding only `role`, in Council A or the North West."""
+        scope = {}
+        if role in (Role.LEAD, Role.CONTRIBUTOR, Role.VIEWER):
+            scope = {"organisation": self.council_a}
+        elif role == Role.REGIONAL_LEAD:
+            scope = {"region": self.north_west}
+        user = make_user(f"only-{role.value}", f"Only {role.label}", role, **scope)
+        if role != Role.LEAD:
+            # The lead's people page needs Council A to keep one lead; Bob is it.
+            assert Membership.objects.filter(organisation=self.council_a, role=Role.LEAD).exists()
+        return user
+
+    def ok(self, method: str, url: str, data=None) -> bool:
+        r = getattr(self.client, method)(url, data or {})
+        return r.status_code in (200, 302) and not (
+            r.status_code == 302 and reverse("accounts:sign_in") in r.url
+        )
+
+    CHECKS = {
+        "read the framework and public pages": lambda t: all(
+            t.ok("get", u) for u in ["/", "/framework/", "/privacy/", "/about-the-data/"]
+        ),
+        "see their own account page": lambda t: t.ok("get", reverse("accounts:home")),
+        "see their own organisation's register entry": lambda t: t.ok(
+            "get", reverse("organisations:detail", args=[t.council_a.pk])
+        ),
+        "see another region's organisation": lambda t: t.ok(
+            "get", reverse("organisations:detail", args=[t.council_b.pk])
+        ),
+        "browse the organisation register": lambda t: t.ok(
+            "get", reverse("organisations:register")
+        ),
+        "manage people in their own organisation": lambda t: t.ok(
+            "get", reverse("accounts:people", args=[t.council_a.pk])
+        ),
+        "manage people in any organisation": lambda t: t.ok(
+            "get", reverse("accounts:people", args=[t.council_b.pk])
+        ),
+        "invite someone to any role": lambda t: t.ok("get", reverse("accounts:manage_invite")),
+        "invite every council's lead from a CSV": lambda t: t.ok(
+            "get", reverse("accounts:manage_bulk_invite")
+        ),
+        "see everyone with a role": lambda t: t.ok("get", reverse("accounts:manage_people")),
+    }
+
+    def test_every_row_of_the_table_has_a_check(self):
+        self.assertEqual(set(read_table()), set(self.CHECKS))
+
+    def test_the_table_holds_for_every_role(self):
+        table = read_table()
+        for column, role in COLUMNS.items():
+            user = self.person(role)
+            for capability, allowed in table.items():
+                self.client.force_login(user)
+                with self.subTest(role=column, capability=capability):
+                    self.assertEqual(self.CHECKS[capability](self), allowed[column])
+
+    def test_someone_with_no_role_sees_only_public_pages_and_their_account(self):
+        self.client.force_login(self.zoe)
+        table = read_table()
+        for capability in table:
+            expected = capability in {
+                "read the framework and public pages",
+                "see their own account page",
+            }
+            with self.subTest(capability=capability):
+                self.assertEqual(self.CHECKS[capability](self), expected)
+
+    def test_no_role_opens_the_django_admin(self):
+        for user in self.personas.values():
+            self.client.force_login(user)
+            r = self.client.get("/django-admin/")
+            self.assertEqual(r.status_code, 302, user)
+            self.assertIn("/django-admin/login/", r.url)

@@ -1,0 +1,111 @@
+"""Signing in and out: sessions, lockout, idle timeout (ASVS 6.3.1, 7.2.4, 7.3.1, 7.4.1)."""
+
+import time
+
+from django.test import override_settings
+from django.urls import reverse
+
+from diagnostic.accounts.middleware import SESSION_SEEN_KEY
+from diagnostic.testing import PASSWORD, BaseTestCase
+
+
+class SignInTests(BaseTestCase):
+    url = reverse("accounts:sign_in")
+
+    def test_it_signs_in_with_email_and_password_and_lands_on_the_account_page(self):
+        r = self.client.post(self.url, {"username": "bob@example.org", "password": PASSWORD})
+        self.assertRedirects(r, reverse("accounts:home"))
+        r = self.client.get(reverse("accounts:home"))
+        self.assertContains(r, "Welcome, Bob")
+        self.assertContains(r, "Council A Metropolitan Borough Council")
+
+    def test_the_email_is_not_case_sensitive(self):
+        r = self.client.post(self.url, {"username": "BOB@Example.org", "password": PASSWORD})
+        self.assertRedirects(r, reverse("accounts:home"))
+
+    def test_it_rotates_the_session_key_at_sign_in(self):
+        """ASVS 7.2.4: a new session token on authentication."""
+        self.client.get(self.url)
+        self.client.session.save()
+        before = self.client.session.session_key
+        self.client.post(self.url, {"username": "bob@example.org", "password": PASSWORD})
+        self.assertNotEqual(self.client.session.session_key, before)
+
+    def test_a_wrong_password_gives_one_clear_message_and_no_hint_which_part_was_wrong(self):
+        r = self.client.post(self.url, {"username": "bob@example.org", "password": "wrong"})
+        self.assertContains(r, "Enter a correct email address and password.", status_code=200)
+        self.assertContains(r, "There is a problem")
+        r2 = self.client.post(self.url, {"username": "nobody@example.org", "password": "wrong"})
+        self.assertContains(r2, "Enter a correct email address and password.")
+
+    def test_it_honours_a_safe_next_url_and_ignores_another_site(self):
+        r = self.client.post(
+            f"{self.url}?next=/organisations/",
+            {"username": "erin@example.org", "password": PASSWORD, "next": "/organisations/"},
+        )
+        self.assertRedirects(r, "/organisations/")
+        self.client.logout()
+        r = self.client.post(
+            self.url,
+            {"username": "erin@example.org", "password": PASSWORD, "next": "https://evil.example/"},
+        )
+        self.assertRedirects(r, reverse("accounts:home"))
+
+    def test_it_locks_sign_in_after_five_failures_even_with_the_right_password(self):
+        """ASVS 6.3.1: throttling of repeated failed attempts."""
+        for _ in range(5):
+            self.client.post(self.url, {"username": "bob@example.org", "password": "nope"})
+        r = self.client.post(self.url, {"username": "bob@example.org", "password": PASSWORD})
+        self.assertContains(r, "Too many sign-in attempts", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        # Another account from the same address is unaffected.
+        r = self.client.post(self.url, {"username": "alice@example.org", "password": PASSWORD})
+        self.assertRedirects(r, reverse("accounts:home"))
+
+    def test_signed_in_users_are_sent_on_from_the_sign_in_page(self):
+        self.client.force_login(self.bob)
+        self.assertRedirects(self.client.get(self.url), reverse("accounts:home"))
+
+
+class SignOutTests(BaseTestCase):
+    def test_sign_out_needs_post_and_ends_the_session(self):
+        """ASVS 7.4.1: the session is invalidated at sign-out."""
+        self.client.post(
+            reverse("accounts:sign_in"), {"username": "bob@example.org", "password": PASSWORD}
+        )
+        old_key = self.client.session.session_key
+        self.assertEqual(self.client.get(reverse("accounts:sign_out")).status_code, 405)
+        r = self.client.post(reverse("accounts:sign_out"))
+        self.assertRedirects(r, reverse("public:home"))
+        from django.contrib.sessions.models import Session
+
+        self.assertFalse(Session.objects.filter(session_key=old_key).exists())
+        r = self.client.get(reverse("accounts:home"))
+        self.assertRedirects(r, f"{reverse('accounts:sign_in')}?next={reverse('accounts:home')}")
+
+
+class IdleTimeoutTests(BaseTestCase):
+    @override_settings(SESSION_IDLE_TIMEOUT=600)
+    def test_it_signs_out_after_the_idle_period(self):
+        """ASVS 7.3.1: inactivity timeout."""
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)
+        session = self.client.session
+        session[SESSION_SEEN_KEY] = int(time.time()) - 601
+        session.save()
+        r = self.client.get(reverse("accounts:home"))
+        self.assertRedirects(
+            r,
+            f"{reverse('accounts:sign_in')}?next={reverse('accounts:home')}",
+            fetch_redirect_response=False,
+        )
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    @override_settings(SESSION_IDLE_TIMEOUT=600)
+    def test_activity_within_the_period_keeps_the_session(self):
+        self.client.force_login(self.bob)
+        self.client.get(reverse("accounts:home"))
+        session = self.client.session
+        session[SESSION_SEEN_KEY] = int(time.time()) - 500
+        session.save()
+        self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)

@@ -1,0 +1,89 @@
+"""Nobody reaches another council's objects, by any route or method (ASVS 8.2.2, 8.3.1).
+
+The test walks every URL pattern. A pattern that takes an id must be listed in
+`OTHER_COUNCILS_OBJECT` (how to name Council B's object) or `NOT_TENANT_DATA` (why it holds
+nothing of a council's), so a new route fails this test until someone decides which it is.
+"""
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from diagnostic.accounts.models import Invitation, Membership, Role
+from diagnostic.accounts.services import do_invite
+from diagnostic.testing import BaseTestCase
+
+# Route name -> function of the test case giving URL args that name a Council B object.
+OTHER_COUNCILS_OBJECT = {
+    "accounts:people": lambda t: [t.council_b.pk],
+    "accounts:change_role": lambda t: [Membership.objects.get(user=t.charlie).pk],
+    "accounts:remove_membership": lambda t: [Membership.objects.get(user=t.charlie).pk],
+    "accounts:revoke_invitation": lambda t: [Invitation.objects.get(organisation=t.council_b).pk],
+    "organisations:detail": lambda t: [t.council_b.pk],
+}
+# Routes with parameters that are not a council's data, and why.
+NOT_TENANT_DATA = {
+    "accounts:invitation": "keyed by a 256-bit secret token, tested in test_invitations",
+    "accounts:password_reset_confirm": "signed token for one user, Django's own view",
+    "public:framework_version": "public framework text",
+    "public:key_area": "public framework text",
+    "public:value_code": "public framework text",
+}
+MISSING_ID = 987654321
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def named_patterns_with_parameters(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # the Django admin site: staff only, see test_roles_table
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from named_patterns_with_parameters(p, ns)
+        elif isinstance(p, URLPattern) and p.pattern.converters:
+            yield f"{namespace}{p.name}"
+
+
+class TenantIsolationTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        do_invite(
+            by=self.charlie,
+            email="guest@example.org",
+            role=Role.VIEWER,
+            organisation=self.council_b,
+        )
+
+    def test_every_route_with_parameters_is_classified(self):
+        routes = set(named_patterns_with_parameters())
+        unclassified = routes - set(OTHER_COUNCILS_OBJECT) - set(NOT_TENANT_DATA)
+        self.assertEqual(unclassified, set(), "classify these routes in this test")
+        self.assertEqual(set(OTHER_COUNCILS_OBJECT) | set(NOT_TENANT_DATA), routes)
+
+    def test_council_a_people_and_another_regions_lead_get_nothing_of_council_b(self):
+        for user in [self.alice, self.bob, self.victor, self.dana, self.zoe]:
+            self.client.force_login(user)
+            for name, args in OTHER_COUNCILS_OBJECT.items():
+                url = reverse(name, args=args(self))
+                missing = reverse(name, args=[MISSING_ID])
+                for method in METHODS:
+                    with self.subTest(user=user.email, route=name, method=method):
+                        status = getattr(self.client, method)(url).status_code
+                        self.assertIn(status, (403, 404, 405))
+                        # The same answer as for an id that does not exist: nothing leaks.
+                        self.assertEqual(status, getattr(self.client, method)(missing).status_code)
+        # And nothing changed.
+        self.assertEqual(Membership.objects.get(user=self.charlie).role, "lead")
+        self.assertEqual(Invitation.objects.get(organisation=self.council_b).status, "pending")
+
+    def test_signed_out_visitors_are_sent_to_sign_in(self):
+        for name, args in OTHER_COUNCILS_OBJECT.items():
+            r = self.client.get(reverse(name, args=args(self)))
+            self.assertEqual(r.status_code, 302, name)
+            self.assertTrue(r.url.startswith(reverse("accounts:sign_in")), name)
+
+    def test_the_owners_can_reach_them(self):
+        """The control case: the same URLs work for Council B's lead."""
+        self.client.force_login(self.charlie)
+        for name in ["accounts:people", "organisations:detail"]:
+            url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
+            self.assertEqual(self.client.get(url).status_code, 200, name)

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "diagnostic.organisations",
     "diagnostic.frameworks",
     "diagnostic.public",
+    "diagnostic.assessments",
+    "diagnostic.reports",
     "diagnostic.demo",
 ]
 
@@ -125,7 +127,11 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.getenv("SQLITE_TEST_PATH") or None},
+            # A file, not memory: tests that race threads against each other need real
+            # SQLite locking (an in-memory shared cache raises "table is locked" instead).
+            "TEST": {
+                "NAME": os.getenv("SQLITE_TEST_PATH") or str(BASE_DIR / "var" / "test.sqlite3")
+            },
         }
     }
 
@@ -262,5 +268,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

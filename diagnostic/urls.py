@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("diagnostic.public.urls")),
     path("", include("diagnostic.accounts.urls")),
     path("", include("diagnostic.organisations.urls")),
+    path("", include("diagnostic.assessments.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

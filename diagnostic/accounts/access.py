@@ -221,3 +221,70 @@ def get_value_code(version: FrameworkVersion, code: str) -> ValueCode:
     if vc is None:
         raise Http404
     return vc
+
+
+# --- Assessments ------------------------------------------------------------------------------
+def get_response_for_user(user: User, response_id, *, write: bool = False):
+    """A response the user may read; with `write=True`, one they may change (its lead).
+
+    Organisation members read their own council's response; the national team reads every
+    response; a regional lead reads a named response in their region only when the council
+    has consented to regional sharing. A member who may read but not write gets 403.
+    """
+    from diagnostic.assessments.models import Response
+
+    response = (
+        Response.objects.select_related(
+            "round__framework_version__framework", "organisation__region"
+        )
+        .filter(pk=_int(response_id))
+        .first()
+    )
+    if response is None:
+        raise Http404
+    own = role_in(user, response.organisation)
+    can_read = (
+        own is not None
+        or is_national(user)
+        or (
+            response.organisation.region_id in led_region_ids(user)
+            and response.consent_regional_sharing
+        )
+    )
+    if not can_read:
+        raise Http404
+    if write and own != Role.LEAD:
+        raise PermissionDenied("Only the organisation's lead can change the response.")
+    return response
+
+
+def get_round_for_admin(user: User, round_id):
+    from diagnostic.assessments.models import Round
+
+    require_national_admin(user)
+    rnd = Round.objects.select_related("framework_version").filter(pk=_int(round_id)).first()
+    if rnd is None:
+        raise Http404
+    return rnd
+
+
+def get_value_code_in_round(response, code: str) -> ValueCode:
+    vc = (
+        ValueCode.objects.select_related("key_area__theme")
+        .filter(version_id=response.round.framework_version_id, code=code)
+        .first()
+    )
+    if vc is None:
+        raise Http404
+    return vc
+
+
+def get_key_area_in_round(response, code: str) -> KeyArea:
+    area = (
+        KeyArea.objects.select_related("theme")
+        .filter(version_id=response.round.framework_version_id, code=code)
+        .first()
+    )
+    if area is None:
+        raise Http404
+    return area

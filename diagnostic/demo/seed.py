@@ -128,7 +128,77 @@ def step_people(ctx: DemoContext) -> None:
         ctx.users[person.key] = user
 
 
-STEPS: list[Callable[[DemoContext], None]] = [step_framework, step_register, step_people]
+def step_rounds(ctx: DemoContext) -> None:
+    """A closed 2018 round as the real exercise ran, and an open current round mid-way."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from diagnostic.assessments.models import Round
+    from diagnostic.demo.responses import AREA_SHIFT_2018, Plan, aware, create_round, populate_round
+
+    rng = random.Random(2018)
+    r2018 = create_round(
+        name="NPS 2018", version=ctx.framework, opens_on=dt.date(2018, 7, 2),
+        closes_on=dt.date(2018, 10, 31), nations=["England", "Wales"], status=Round.Status.CLOSED,
+    )  # fmt: skip
+    orgs = list(
+        Organisation.objects.alive_on(r2018.eligibility_date)
+        .filter(nation__in=r2018.nations)
+        .values_list("pk", "nation")
+    )
+    english = [o for o, n in orgs if n == "England"]
+    welsh = [o for o, n in orgs if n == "Wales"]
+    rng.shuffle(english)
+    rng.shuffle(welsh)
+    plans = {o: Plan(59, True) for o in english[:300] + welsh[:18]}
+    plans |= {o: Plan(rng.randint(8, 50), False) for o in english[300:322] + welsh[18:20]}
+    counts = populate_round(
+        r2018, plans, rng, area_shift=AREA_SHIFT_2018,
+        start=aware(dt.date(2018, 7, 16)), end=aware(dt.date(2018, 10, 31), 17),
+    )  # fmt: skip
+    ctx.log(
+        f"NPS 2018 (closed): {counts['submitted']} submitted, {counts['in_progress']} unfinished"
+    )
+
+    today = timezone.localdate()
+    current = create_round(
+        name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(days=28),
+        closes_on=today + dt.timedelta(days=35), nations=["England", "Wales", "Northern Ireland"],
+        status=Round.Status.OPEN,
+    )  # fmt: skip
+    ids = list(
+        Organisation.objects.alive_on(current.eligibility_date)
+        .filter(nation__in=current.nations)
+        .values_list("pk", flat=True)
+    )
+    rng.shuffle(ids)
+    a, b = (Organisation.objects.get(gss_code=c).pk for c in (COUNCIL_A, COUNCIL_B))
+    ids = [i for i in ids if i not in (a, b)]
+    n = len(ids)
+    plans = {o: Plan(59, True) for o in ids[: n // 4]}
+    plans |= {o: Plan(rng.randint(4, 58), False) for o in ids[n // 4 : n * 7 // 10]}
+    plans[a] = Plan(31, False)  # Bob's council: half-way through
+    plans[b] = Plan(12, False)
+    shift = {k: v + 0.3 for k, v in AREA_SHIFT_2018.items()} | {"OSV": 0.2, "SME": 0.1}
+    counts = populate_round(
+        current, plans, rng, area_shift=shift,
+        start=timezone.now() - dt.timedelta(days=27), end=timezone.now() - dt.timedelta(hours=2),
+        authors={a: ctx.users.get("bob"), b: ctx.users.get("charlie")},
+    )  # fmt: skip
+    ctx.log(
+        f"{current.name} (open until {current.closes_on:%d %B %Y}): {counts['submitted']} submitted, "
+        f"{counts['in_progress']} in progress, {counts['not_started']} not started"
+    )
+
+
+STEPS: list[Callable[[DemoContext], None]] = [
+    step_framework,
+    step_register,
+    step_people,
+    step_rounds,
+]
 
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:

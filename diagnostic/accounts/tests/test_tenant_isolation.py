@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from diagnostic.accounts.models import Invitation, Membership, Role
 from diagnostic.accounts.services import do_invite
-from diagnostic.testing import BaseTestCase
+from diagnostic.assessments.testing import AssessmentTestCase
 
 # Route name -> function of the test case giving URL args that name a Council B object.
 OTHER_COUNCILS_OBJECT = {
@@ -18,6 +18,14 @@ OTHER_COUNCILS_OBJECT = {
     "accounts:remove_membership": lambda t: [Membership.objects.get(user=t.charlie).pk],
     "accounts:revoke_invitation": lambda t: [Invitation.objects.get(organisation=t.council_b).pk],
     "organisations:detail": lambda t: [t.council_b.pk],
+    "assessments:response": lambda t: [t.response_b.pk],
+    "assessments:area": lambda t: [t.response_b.pk, "EC"],
+    "assessments:next": lambda t: [t.response_b.pk],
+    "assessments:save_answer": lambda t: [t.response_b.pk, "EC1"],
+    "assessments:details": lambda t: [t.response_b.pk],
+    "assessments:submit": lambda t: [t.response_b.pk],
+    "assessments:response_pdf": lambda t: [t.response_b.pk],
+    "assessments:reopen": lambda t: [t.response_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -26,6 +34,9 @@ NOT_TENANT_DATA = {
     "public:framework_version": "public framework text",
     "public:key_area": "public framework text",
     "public:value_code": "public framework text",
+    "assessments:blank_pdf": "public framework text",
+    "assessments:round": "national admins only, whole rounds; tested in test_rounds",
+    "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
 }
 MISSING_ID = 987654321
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -43,7 +54,7 @@ def named_patterns_with_parameters(resolver=None, namespace=""):
             yield f"{namespace}{p.name}"
 
 
-class TenantIsolationTests(BaseTestCase):
+class TenantIsolationTests(AssessmentTestCase):
     def setUp(self):
         super().setUp()
         do_invite(
@@ -64,7 +75,7 @@ class TenantIsolationTests(BaseTestCase):
             self.client.force_login(user)
             for name, args in OTHER_COUNCILS_OBJECT.items():
                 url = reverse(name, args=args(self))
-                missing = reverse(name, args=[MISSING_ID])
+                missing = reverse(name, args=[MISSING_ID, *args(self)[1:]])
                 for method in METHODS:
                     with self.subTest(user=user.email, route=name, method=method):
                         status = getattr(self.client, method)(url).status_code
@@ -74,6 +85,9 @@ class TenantIsolationTests(BaseTestCase):
         # And nothing changed.
         self.assertEqual(Membership.objects.get(user=self.charlie).role, "lead")
         self.assertEqual(Invitation.objects.get(organisation=self.council_b).status, "pending")
+        self.assertFalse(self.response_b.answers.exists())
+        self.response_b.refresh_from_db()
+        self.assertEqual(self.response_b.status, "draft")
 
     def test_signed_out_visitors_are_sent_to_sign_in(self):
         for name, args in OTHER_COUNCILS_OBJECT.items():
@@ -84,6 +98,11 @@ class TenantIsolationTests(BaseTestCase):
     def test_the_owners_can_reach_them(self):
         """The control case: the same URLs work for Council B's lead."""
         self.client.force_login(self.charlie)
-        for name in ["accounts:people", "organisations:detail"]:
+        for name in [
+            "accounts:people",
+            "organisations:detail",
+            "assessments:response",
+            "assessments:area",
+        ]:
             url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
             self.assertEqual(self.client.get(url).status_code, 200, name)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test.utils import override_settings
 
 from diagnostic.demo.seed import STEPS, DemoContext, sign_in_table
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         call_command("flush", verbosity=0, interactive=False)
         ctx = DemoContext(log=lambda line: self.stdout.write(f"  {line}"))
-        with transaction.atomic():
+        # DEBUG would keep every query in memory; the demo makes tens of thousands.
+        with override_settings(DEBUG=False), transaction.atomic():
             for step in STEPS:
                 step(ctx)
         self.stdout.write(

@@ -1,0 +1,160 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from diagnostic.assessments.models import (
+    Priority,
+    Response,
+    Round,
+    SharedService,
+    SpendBand,
+    TeamSize,
+)
+from diagnostic.assessments.services import COMMENT_MAX
+from diagnostic.frameworks.models import FrameworkVersion
+from diagnostic.organisations.models import Nation
+
+LEVEL_CHOICES = [("", "Not answered yet")] + [(str(n), str(n)) for n in range(0, 6)]
+
+
+class AnswerForm(forms.Form):
+    """One value code's answer. The version it was based on travels with it."""
+
+    current_level = forms.TypedChoiceField(
+        label="Where are you now?",
+        choices=LEVEL_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    target_level = forms.TypedChoiceField(
+        label="Where do you aim to be?",
+        choices=[("", "No target")] + [(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    target_date = forms.DateField(
+        label="By when", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    priority = forms.ChoiceField(
+        label="Priority", choices=[("", "Not chosen")] + Priority.choices, required=False
+    )
+    comment = forms.CharField(
+        label="Evidence and next steps",
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    could_share = forms.BooleanField(label="We could share practice here", required=False)
+    want_support = forms.BooleanField(label="We would welcome support here", required=False)
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    request_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def clean_target_date(self):
+        value = self.cleaned_data.get("target_date")
+        if value and not (dt.date(2000, 1, 1) <= value <= dt.date(2100, 1, 1)):
+            raise forms.ValidationError("Enter a date between 2000 and 2100.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        current, target = data.get("current_level"), data.get("target_level")
+        if current and target and target < current:
+            self.add_error("target_level", "The target cannot be below where you are now.")
+        return data
+
+
+class DetailsForm(forms.ModelForm):
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Response
+        fields = [
+            "officer_name", "officer_role", "officer_email", "spend_band", "team_size",
+            "shared_service", "consent_regional_sharing", "signed_off_name", "signed_off_role",
+            "signed_off_on",
+        ]  # fmt: skip
+        widgets = {"signed_off_on": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "officer_name": "The person the national team should contact about this response.",
+            "spend_band": "Your organisation's annual spend with third parties. Used only to compare you with councils of a similar size.",
+            "consent_regional_sharing": "If ticked, your regional body can see this response with your council's name. The national team always can.",
+            "signed_off_name": "The senior officer who approved the response before submission, for example your director or section 151 officer.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in [
+            ("spend_band", SpendBand),
+            ("team_size", TeamSize),
+            ("shared_service", SharedService),
+        ]:
+            self.fields[name].choices = [("", "Not given")] + choices.choices
+
+    def clean_signed_off_on(self):
+        value = self.cleaned_data.get("signed_off_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("The date of sign-off cannot be in the future.")
+        if value and value.year < 2000:
+            raise forms.ValidationError("Enter a real date.")
+        return value
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="For example 'NPS 2026'.")
+    framework_version = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.filter(published_at__isnull=False).select_related(
+            "framework"
+        ),
+        label="Framework version",
+    )
+    opens_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="UK time, from the start of the day.",
+    )
+    closes_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="UK time, to the end of the day."
+    )
+    nations = forms.MultipleChoiceField(
+        choices=[(n.value, n.label) for n in Nation if n != Nation.SCOTLAND],
+        initial=[Nation.ENGLAND, Nation.WALES, Nation.NORTHERN_IRELAND],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Organisations in these nations that exist on the opening day become eligible.",
+    )
+    previous_round = forms.ModelChoiceField(
+        queryset=Round.objects.all(),
+        required=False,
+        help_text="Optional: the round this one follows.",
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Round.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError("There is already a round with this name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", "The closing date must be on or after the opening date.")
+        return data
+
+
+class RoundDatesForm(forms.Form):
+    opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", "The closing date must be on or after the opening date.")
+        return data
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="Recorded with the response and shown to its lead.",
+    )  # fmt: skip

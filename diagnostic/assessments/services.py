@@ -1,0 +1,419 @@
+"""Writes about rounds and responses. Every path (form, autosave, upload, API) comes here.
+
+Rules kept here and nowhere else:
+- an answer is saved only while its response is a draft and its round accepts answers;
+- every save names the version it was based on: a stale one is refused (`StaleAnswer`), never
+  silently overwritten; a replay of a save already applied (same request id) changes nothing;
+- only an organisation's lead submits, and only a complete response;
+- only a national admin reopens, with a reason, and the submitted version stays on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from diagnostic.accounts import access
+from diagnostic.accounts.models import Role, User
+from diagnostic.assessments.models import (
+    ANSWER_FIELDS,
+    Answer,
+    Priority,
+    Response,
+    Round,
+    Submission,
+)
+from diagnostic.audit.services import record
+from diagnostic.frameworks.models import FrameworkVersion, ValueCode
+from diagnostic.organisations.models import Organisation
+
+COMMENT_MAX = 5000
+
+
+class ResponseLocked(Exception):
+    """The response is submitted or its round is not accepting answers."""
+
+
+class StaleAnswer(Exception):
+    """Someone else saved this answer since the caller loaded it."""
+
+    def __init__(self, answer: Answer):
+        self.answer = answer
+        super().__init__(f"answer is at version {answer.version}")
+
+
+class Incomplete(Exception):
+    """The response cannot be submitted yet; `missing` says what is left."""
+
+    def __init__(self, missing: list[MissingItem]):
+        self.missing = missing
+        super().__init__(f"{len(missing)} item(s) missing")
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    what: str  # "EC1 current level", "Responsible officer"
+    anchor: str  # where to fix it: a value code code or a details field name
+    value_code: ValueCode | None = None
+
+
+@dataclass
+class SaveResult:
+    answer: Answer
+    replayed: bool = False
+
+
+# --- Rounds -----------------------------------------------------------------------------------
+def eligible_organisations(*, on: dt.date, nations: list[str]):
+    return Organisation.objects.alive_on(on).filter(nation__in=nations)
+
+
+def do_create_round(
+    *,
+    by: User,
+    name: str,
+    framework_version: FrameworkVersion,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    nations: list[str],
+    eligibility_date: dt.date | None = None,
+    previous_round: Round | None = None,
+) -> Round:
+    """Create a round and one draft response for every eligible organisation."""
+    access.require_national_admin(by)
+    if closes_on < opens_on:
+        raise ValidationError("The closing date must be on or after the opening date.")
+    if not framework_version.is_published:
+        raise ValidationError("Only a published framework version can be used.")
+    with transaction.atomic():
+        rnd = Round.objects.create(
+            name=name,
+            framework_version=framework_version,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            nations=sorted(nations),
+            eligibility_date=eligibility_date or opens_on,
+            previous_round=previous_round,
+            created_by=by,
+        )
+        orgs = eligible_organisations(on=rnd.eligibility_date, nations=nations)
+        Response.objects.bulk_create(
+            [Response(round=rnd, organisation=o) for o in orgs], batch_size=500
+        )
+        record("round.created", actor=by, obj=rnd, eligible=len(orgs))
+    return rnd
+
+
+def do_set_round_status(*, by: User, round: Round, status: str) -> Round:
+    """Open or close a round."""
+    access.require_national_admin(by)
+    if status not in (Round.Status.OPEN, Round.Status.CLOSED):
+        raise ValidationError("A round can only be opened or closed.")
+    old = round.status
+    round.status = status
+    round.save(update_fields=["status"])
+    record(
+        f"round.{'opened' if status == Round.Status.OPEN else 'closed'}",
+        actor=by,
+        obj=round,
+        was=old,
+    )
+    return round
+
+
+def do_change_round_dates(
+    *, by: User, round: Round, opens_on: dt.date, closes_on: dt.date
+) -> Round:
+    """Extend (or correct) a round's dates. Eligibility stays as it was set."""
+    access.require_national_admin(by)
+    if closes_on < opens_on:
+        raise ValidationError("The closing date must be on or after the opening date.")
+    old = (round.opens_on.isoformat(), round.closes_on.isoformat())
+    round.opens_on, round.closes_on = opens_on, closes_on
+    round.save(update_fields=["opens_on", "closes_on"])
+    record(
+        "round.dates_changed", actor=by, obj=round, old=old,
+        new=(opens_on.isoformat(), closes_on.isoformat()),
+    )  # fmt: skip
+    return round
+
+
+# --- Answers ----------------------------------------------------------------------------------
+def clean_answer_fields(fields: dict) -> dict:
+    """Check the values of one answer; raise ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    out = {}
+    for name in ANSWER_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "current_level":
+            if value not in (None, 0, 1, 2, 3, 4, 5):
+                errors[name] = "Choose a level from 1 to 5, or 'not yet assessed'."
+        elif name == "target_level":
+            if value not in (None, 1, 2, 3, 4, 5):
+                errors[name] = "Choose a target level from 1 to 5."
+        elif name == "priority":
+            value = value or ""
+            if value and value not in Priority.values:
+                errors[name] = "Choose a priority."
+        elif name == "comment":
+            value = (value or "").strip()
+            if len(value) > COMMENT_MAX:
+                errors[name] = f"Keep the comment to {COMMENT_MAX} characters or fewer."
+        elif name == "target_date":
+            if value is not None and not isinstance(value, dt.date):
+                errors[name] = "Enter a real date."
+            elif value is not None and not (dt.date(2000, 1, 1) <= value <= dt.date(2100, 1, 1)):
+                errors[name] = "Enter a date between 2000 and 2100."
+        elif name in ("could_share", "want_support"):
+            value = bool(value)
+        out[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def do_save_answer(
+    *,
+    response: Response,
+    value_code: ValueCode,
+    by: User,
+    expected_version: int,
+    request_id: str = "",
+    **fields,
+) -> SaveResult:
+    """Save one answer if it is still at `expected_version`.
+
+    Used by the form, autosave, spreadsheet upload and the API. Raises ResponseLocked,
+    StaleAnswer (with the current answer) or ValidationError. A replay of the request that
+    produced the current version (same `request_id`) returns that answer unchanged.
+    """
+    check_can_answer(by, response)
+    values = clean_answer_fields(fields)
+    if value_code.version_id != response.round.framework_version_id:
+        raise ValidationError("That value code is not part of this round's framework.")
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the response: a submission and a save to it never interleave.
+        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+        if not locked.is_editable:
+            raise ResponseLocked(response.pk)
+        changes = {
+            **values,
+            "carried_forward": False,
+            "updated_at": now,
+            "updated_by": by,
+            "last_request_id": request_id[:64],
+        }
+        if expected_version == 0:
+            try:
+                with transaction.atomic():
+                    answer = Answer.objects.create(
+                        response=locked, value_code=value_code, version=1, **changes
+                    )
+            except IntegrityError:
+                answer = None
+        else:
+            updated = Answer.objects.filter(
+                response=locked, value_code=value_code, version=expected_version
+            ).update(version=F("version") + 1, **changes)
+            answer = None
+            if updated:
+                answer = Answer(
+                    response=locked, value_code=value_code, version=expected_version + 1, **changes
+                )
+        if answer is None:
+            current = Answer.objects.filter(response=locked, value_code=value_code).first()
+            if current is None:
+                # The caller thought an answer existed; none does. Tell them it is at 0.
+                current = Answer(response=locked, value_code=value_code, version=0)
+            elif request_id and current.last_request_id == request_id:
+                return SaveResult(answer=current, replayed=True)
+            raise StaleAnswer(current)
+        answered = Answer.objects.filter(response=OuterRef("pk"), current_level__isnull=False)
+        Response.objects.filter(pk=locked.pk).update(
+            answered_count=Subquery(
+                answered.values("response").annotate(n=Count("pk")).values("n")[:1]
+            ),
+            last_activity_at=now,
+            started_at=Coalesce(F("started_at"), Value(now)),
+        )
+        record(
+            "answer.saved",
+            actor=by,
+            object_type="assessments.answer",
+            object_id=f"{locked.pk}:{value_code.code}",
+            organisation_id=locked.organisation_id,
+            value_code=value_code.code,
+            version=answer.version,
+            **{
+                k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in values.items()
+                if k != "comment"
+            },
+        )
+    return SaveResult(answer=answer)
+
+
+def check_can_answer(user: User, response: Response) -> None:
+    role = access.role_in(user, response.organisation)
+    if role not in (Role.LEAD,):
+        raise PermissionDenied("Only the organisation's lead can change the consolidated response.")
+
+
+# --- Response details -------------------------------------------------------------------------
+DETAIL_FIELDS = [
+    "officer_name", "officer_email", "officer_role", "spend_band", "team_size",
+    "shared_service", "consent_regional_sharing", "signed_off_name", "signed_off_role",
+    "signed_off_on",
+]  # fmt: skip
+
+
+def do_save_details(*, response: Response, by: User, expected_version: int, **fields) -> Response:
+    """Save the response's officer, profile, consent and sign-off, if still at that version."""
+    check_can_answer(by, response)
+    changes = {k: v for k, v in fields.items() if k in DETAIL_FIELDS}
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+        if not locked.is_editable:
+            raise ResponseLocked(response.pk)
+        if locked.version != expected_version:
+            raise StaleResponse(locked)
+        for k, v in changes.items():
+            setattr(locked, k, v)
+        locked.version += 1
+        locked.last_activity_at = timezone.now()
+        locked.started_at = locked.started_at or locked.last_activity_at
+        locked.save()
+        record("response.details_saved", actor=by, obj=locked, organisation=locked.organisation,
+               fields=sorted(changes))  # fmt: skip
+    return locked
+
+
+class StaleResponse(Exception):
+    def __init__(self, response: Response):
+        self.response = response
+        super().__init__(f"response is at version {response.version}")
+
+
+# --- Completeness and submission --------------------------------------------------------------
+def missing_items(response: Response) -> list[MissingItem]:
+    """What stops this response being submitted, in questionnaire order."""
+    missing: list[MissingItem] = []
+    for label, field in [
+        ("The responsible officer's name", "officer_name"),
+        ("The name of the person who signed off the response", "signed_off_name"),
+        ("Their role", "signed_off_role"),
+        ("The date of sign-off", "signed_off_on"),
+    ]:
+        if not getattr(response, field):
+            missing.append(MissingItem(label, field))
+    answers = {a.value_code_id: a for a in response.answers.all()}
+    codes = ValueCode.objects.filter(version_id=response.round.framework_version_id).order_by(
+        "position"
+    )
+    for vc in codes:
+        a = answers.get(vc.pk)
+        if a is None or a.current_level is None:
+            missing.append(MissingItem(f"{vc.code} {vc.title}: current level", vc.code, vc))
+            continue
+        if a.carried_forward:
+            missing.append(
+                MissingItem(
+                    f"{vc.code} {vc.title}: confirm the answer carried forward", vc.code, vc
+                )
+            )
+        if not a.priority:
+            missing.append(MissingItem(f"{vc.code} {vc.title}: priority", vc.code, vc))
+        if a.current_level and a.target_level is None and a.priority != Priority.NONE:
+            missing.append(MissingItem(f"{vc.code} {vc.title}: target level", vc.code, vc))
+    return missing
+
+
+def snapshot(response: Response) -> dict:
+    answers = response.answers.select_related("value_code").order_by("value_code__position")
+    return {
+        "details": {
+            f: (
+                getattr(response, f).isoformat()
+                if isinstance(getattr(response, f), dt.date)
+                else getattr(response, f)
+            )
+            for f in DETAIL_FIELDS
+        },
+        "answers": {
+            a.value_code.code: {
+                k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in a.values().items()
+            }
+            for a in answers
+        },
+    }
+
+
+def do_submit(*, response: Response, by: User) -> Submission:
+    """Submit a complete response. Only its lead; not after the round closes."""
+    if access.role_in(by, response.organisation) != Role.LEAD:
+        raise PermissionDenied("Only the organisation's lead can submit.")
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+        if not locked.is_editable:
+            raise ResponseLocked(response.pk)
+        missing = missing_items(locked)
+        if missing:
+            raise Incomplete(missing)
+        now = timezone.now()
+        number = locked.submissions.count() + 1
+        submission = Submission.objects.create(
+            response=locked,
+            number=number,
+            submitted_at=now,
+            submitted_by=by,
+            snapshot=snapshot(locked),
+        )
+        locked.status = Response.Status.SUBMITTED
+        locked.submitted_at = now
+        locked.submitted_by = by
+        locked.version += 1
+        locked.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
+        record(
+            "response.submitted",
+            actor=by,
+            obj=locked,
+            organisation=locked.organisation,
+            number=number,
+        )
+    return submission
+
+
+def do_reopen(*, response: Response, by: User, reason: str) -> Response:
+    """A national admin reopens a submitted response; the submission stays on record."""
+    access.require_national_admin(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for reopening.")
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if not locked.is_submitted:
+            raise ValidationError("Only a submitted response can be reopened.")
+        last = locked.submissions.order_by("-number").first()
+        if last:
+            last.reopened_at, last.reopened_by, last.reopen_reason = timezone.now(), by, reason
+            last.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        locked.status = Response.Status.DRAFT
+        locked.version += 1
+        locked.save(update_fields=["status", "version"])
+        record(
+            "response.reopened",
+            actor=by,
+            obj=locked,
+            organisation=locked.organisation,
+            reason=reason,
+        )
+    return locked

@@ -1,0 +1,232 @@
+"""A council answers its assessment: home, questionnaire, autosave, details, submission."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from diagnostic.accounts import access
+from diagnostic.accounts.models import Role
+from diagnostic.assessments import queries, services
+from diagnostic.assessments.forms import AnswerForm, DetailsForm
+from diagnostic.lib.http import posted
+
+
+def _can_write(request: HttpRequest, response) -> bool:
+    return access.role_in(request.user, response.organisation) == Role.LEAD and response.is_editable
+
+
+@login_required
+def my_assessment(request: HttpRequest) -> HttpResponse:
+    """The active organisation's current response, or a page saying there is none."""
+    membership = request.membership
+    if not membership:
+        messages.info(request, "You do not have a role in an organisation yet.")
+        return redirect("accounts:home")
+    response = queries.current_response_for(membership.organisation_id)
+    if response is None:
+        return render(
+            request, "assessments/no_round.html", {"organisation": membership.organisation}
+        )
+    return redirect("assessments:response", response_id=response.pk)
+
+
+@login_required
+def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
+    """The organisation's home for one round: deadline, progress, contributors, next step."""
+    response = access.get_response_for_user(request.user, response_id)
+    areas = queries.progress_by_key_area(response)
+    total = sum(a.total for a in areas)
+    ctx = {
+        "response": response,
+        "round": response.round,
+        "areas": areas,
+        "total": total,
+        "answered": sum(a.answered for a in areas),
+        "next_item": queries.next_unanswered(response),
+        "contributors": queries.contributors(response),
+        "can_write": _can_write(request, response),
+        "is_lead": access.role_in(request.user, response.organisation) == Role.LEAD,
+        "missing_count": len(services.missing_items(response)) if not response.is_submitted else 0,
+        "submissions": response.submissions.select_related("submitted_by", "reopened_by"),
+    }
+    return render(request, "assessments/response_home.html", ctx)
+
+
+def _area_context(request, response, area, items, forms_by_code=None, conflicts=None):
+    outline = queries.framework_outline(response.round.framework_version_id)
+    forms_by_code = forms_by_code or {}
+    conflicts = conflicts or {}
+    rows = []
+    for item in items:
+        form = forms_by_code.get(item.value_code.code) or _form_for(item)
+        rows.append({"item": item, "form": form, "conflict": conflicts.get(item.value_code.code)})
+    return {
+        "response": response,
+        "round": response.round,
+        "area": area,
+        "outline": outline,
+        "rows": rows,
+        "levels": queries.levels_of(response.round.framework_version_id),
+        "can_write": _can_write(request, response),
+        "last_position": items[-1].value_code.position if items else 0,
+    }
+
+
+def _form_for(item: queries.Item) -> AnswerForm:
+    a = item.answer
+    initial = {"version": item.version, "request_id": uuid.uuid4().hex}
+    if a is not None:
+        initial.update(a.values())
+    return AnswerForm(initial=initial, prefix=item.value_code.code)
+
+
+@login_required
+def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
+    """The questionnaire for one key area: every value code with its level descriptors."""
+    response = access.get_response_for_user(request.user, response_id)
+    area = access.get_key_area_in_round(response, area_code)
+    items = queries.items_for(response, key_area=area)
+    return render(
+        request, "assessments/answer_area.html", _area_context(request, response, area, items)
+    )
+
+
+@login_required
+def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
+    response = access.get_response_for_user(request.user, response_id)
+    after = int(request.GET.get("after", 0)) if request.GET.get("after", "").isdigit() else 0
+    vc = queries.next_unanswered(response, after_position=after)
+    if vc is None:
+        messages.success(request, "Every value code has an answer.")
+        return redirect("assessments:submit", response_id=response.pk)
+    url = reverse("assessments:area", args=[response.pk, vc.key_area.code])
+    return redirect(f"{url}#vc-{vc.code}")
+
+
+@login_required
+@require_POST
+def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
+    """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
+    response = access.get_response_for_user(request.user, response_id, write=True)
+    vc = access.get_value_code_in_round(response, code)
+    form = AnswerForm(request.POST, prefix=code)
+    status, conflict, saved = 200, None, None
+    if not form.is_valid():
+        status = 422
+    else:
+        data = dict(form.cleaned_data)
+        version, request_id = data.pop("version"), data.pop("request_id")
+        try:
+            saved = services.do_save_answer(
+                response=response, value_code=vc, by=request.user,
+                expected_version=version, request_id=request_id, **data,
+            ).answer  # fmt: skip
+        except services.StaleAnswer as exc:
+            status, conflict = 409, exc.answer
+        except services.ResponseLocked:
+            status = 423
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            status = 422
+    if request.htmx:
+        ctx = {
+            "code": code, "vc": vc, "form": form, "saved": saved, "conflict": conflict,
+            "status": status, "response": response,
+            "levels": queries.levels_of(response.round.framework_version_id) if conflict else [],
+        }  # fmt: skip
+        return render(request, "assessments/_save_result.html", ctx, status=status)
+    # Without JavaScript: back to the key area, or the page again with the problem shown.
+    area = vc.key_area
+    if status == 200:
+        messages.success(request, f"Saved {vc.code} {vc.title}.")
+        return redirect(
+            f"{reverse('assessments:area', args=[response.pk, area.code])}#vc-{vc.code}"
+        )
+    if status == 423:
+        messages.error(request, "This response can no longer be changed.")
+        return redirect("assessments:response", response_id=response.pk)
+    items = queries.items_for(response, key_area=area)
+    ctx = _area_context(
+        request, response, area, items,
+        forms_by_code={code: form} if status == 422 else {},
+        conflicts={code: {"theirs": conflict, "mine": form.cleaned_data}} if conflict else {},
+    )  # fmt: skip
+    ctx["error_code"] = code
+    return render(request, "assessments/answer_area.html", ctx, status=status)
+
+
+@login_required
+def details(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Responsible officer, organisation profile, consent and sign-off."""
+    response = access.get_response_for_user(request.user, response_id)
+    can_write = _can_write(request, response)
+    if request.method == "POST" and not can_write:
+        access.get_response_for_user(request.user, response_id, write=True)  # 403 for non-leads
+        messages.error(request, "This response can no longer be changed.")
+        return redirect("assessments:response", response_id=response.pk)
+    form = DetailsForm(posted(request), instance=response, initial={"version": response.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.do_save_details(
+                response=response,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **data,
+            )
+        except services.StaleResponse:
+            messages.error(
+                request,
+                "Someone else changed these details while you were editing. Here they are now; make your changes again.",
+            )
+            return redirect("assessments:details", response_id=response.pk)
+        messages.success(request, "Details saved.")
+        return redirect("assessments:response", response_id=response.pk)
+    if not can_write:
+        for field in form.fields.values():
+            field.disabled = True
+    ctx = {"response": response, "form": form, "can_write": can_write}
+    return render(request, "assessments/details.html", ctx, status=400 if form.errors else 200)
+
+
+@login_required
+def submit(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Check what is missing, then (the lead only) submit."""
+    response = access.get_response_for_user(request.user, response_id)
+    is_lead = access.role_in(request.user, response.organisation) == Role.LEAD
+    if request.method == "POST":
+        if not is_lead:
+            raise PermissionDenied("Only the organisation's lead can submit.")
+        try:
+            services.do_submit(response=response, by=request.user)
+        except services.Incomplete:
+            messages.error(
+                request, "The response is not complete yet. The list below shows what is left."
+            )
+        except services.ResponseLocked:
+            messages.error(request, "This response can no longer be changed.")
+            return redirect("assessments:response", response_id=response.pk)
+        else:
+            messages.success(
+                request, f"{response.organisation.name}'s response has been submitted. Thank you."
+            )
+            return redirect("assessments:response", response_id=response.pk)
+    missing = services.missing_items(response) if not response.is_submitted else []
+    ctx = {
+        "response": response,
+        "missing": missing,
+        "is_lead": is_lead,
+        "can_write": _can_write(request, response),
+    }
+    return render(
+        request, "assessments/submit.html", ctx, status=400 if request.method == "POST" else 200
+    )

@@ -1,0 +1,269 @@
+"""Plausible demo rounds and responses, generated quickly and the same on every run.
+
+Levels are drawn per council from a baseline that depends on its type and region, shifted per
+key area (social value and SME engagement were weaker in 2018; contract management and
+partnership stronger), with noise per value code. Targets sit one or two levels above where a
+council is, priorities follow the gap, comments come from a bank written in the voice of
+procurement teams (demo/data/comments.yaml).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.utils import timezone
+
+from diagnostic.assessments.models import (
+    Answer,
+    Response,
+    Round,
+    SharedService,
+    SpendBand,
+    Submission,
+    TeamSize,
+)
+from diagnostic.frameworks.models import FrameworkVersion, ValueCode
+from diagnostic.organisations.models import Organisation
+
+COMMENTS = yaml.safe_load(
+    (Path(__file__).parent / "data" / "comments.yaml").read_text(encoding="utf-8")
+)
+
+TYPE_BASE = {
+    "county": 2.7, "unitary": 2.6, "metropolitan_borough": 2.6, "london_borough": 2.7,
+    "city_of_london": 2.9, "non_metropolitan_district": 2.2, "isles_of_scilly": 1.8,
+    "welsh_principal_area": 2.4, "ni_district": 2.2, "scottish_council_area": 2.4,
+}  # fmt: skip
+REGION_SHIFT = {
+    "London": 0.15, "North West": 0.1, "West Midlands": 0.05, "South East": 0.05,
+    "North East": 0.0, "Yorkshire and The Humber": 0.0, "East Midlands": -0.05,
+    "East of England": -0.05, "South West": -0.1, "Wales": 0.05, "Northern Ireland": -0.1,
+}  # fmt: skip
+AREA_SHIFT_2018 = {
+    "EC": -0.2, "ESM": 0.2, "WP": 0.35, "ESS": -0.1, "CCO": 0.0, "MCR": 0.25, "MSR": 0.1,
+    "OSV": -0.35, "SME": -0.2, "VCSE": -0.3,
+}  # fmt: skip
+FIRST = ["Sarah", "James", "Priya", "David", "Helen", "Mohammed", "Claire", "Gareth", "Aisha",
+         "Paul", "Rachel", "Tom", "Siân", "Andrew", "Fiona", "Kwame", "Louise", "Stephen",
+         "Emma", "Rhys", "Joanne", "Imran", "Karen", "Neil"]  # fmt: skip
+LAST = ["Walker", "Evans", "Shah", "Thompson", "Roberts", "Begum", "Clarke", "Hughes", "Jones",
+        "Patel", "Wright", "Morgan", "Ali", "Taylor", "Murphy", "Green", "Owen", "Bennett",
+        "Khan", "Davies", "Price", "Turner"]  # fmt: skip
+OFFICER_ROLES = ["Head of Procurement", "Procurement Manager", "Head of Commercial Services",
+                 "Strategic Procurement Lead", "Assistant Director, Commercial"]  # fmt: skip
+SIGNERS = ["Director of Resources", "Chief Finance Officer (s151)", "Chief Executive",
+           "Corporate Director, Finance and Commercial", "Assistant Chief Executive"]  # fmt: skip
+
+
+@dataclass
+class Plan:
+    """What to generate for one response: how many items to answer, and whether to submit."""
+
+    answered: int  # value codes with an answer
+    submit: bool
+
+
+def person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def baseline(org: Organisation, rng: random.Random) -> float:
+    return TYPE_BASE.get(org.type, 2.4) + REGION_SHIFT.get(org.region.name, 0) + rng.gauss(0, 0.45)
+
+
+def comment_for(area_code: str, level: int, rng: random.Random) -> str:
+    band = "low" if level <= 2 else "mid" if level == 3 else "high"
+    text = rng.choice(COMMENTS[area_code][band])
+    if level <= 3 and rng.random() < 0.3:
+        text = f"{text} {rng.choice(COMMENTS['actions'])}"
+    return text
+
+
+def make_answers(
+    response: Response,
+    codes: list[ValueCode],
+    base: float,
+    plan: Plan,
+    rng: random.Random,
+    *,
+    when: dt.datetime,
+    area_shift: dict[str, float],
+    by=None,
+) -> list[Answer]:
+    chosen = (
+        codes
+        if plan.answered >= len(codes)
+        else sorted(rng.sample(codes, plan.answered), key=lambda v: v.position)
+    )
+    answers = []
+    for vc in chosen:
+        area = vc.key_area.code
+        raw = base + area_shift.get(area, 0) + rng.gauss(0, 0.6)
+        level = max(1, min(5, round(raw)))
+        if rng.random() < 0.02:
+            level = Answer.NOT_ASSESSED
+        gap = 0 if level >= 4 else rng.choices([0, 1, 2], weights=[2, 6, 3])[0]
+        target = min(5, max(1, level) + gap) if level else None
+        if gap >= 2:
+            priority = rng.choices(["high", "medium"], weights=[7, 3])[0]
+        elif gap == 1:
+            priority = rng.choices(["high", "medium", "low"], weights=[2, 6, 2])[0]
+        else:
+            priority = rng.choices(["low", "none", "medium"], weights=[4, 4, 1])[0]
+        answers.append(
+            Answer(
+                response=response,
+                value_code=vc,
+                current_level=level,
+                target_level=target,
+                target_date=(when.date() + dt.timedelta(days=365 * rng.choice([1, 2, 3]))).replace(
+                    day=1
+                )
+                if target and gap and rng.random() < 0.5
+                else None,
+                priority=priority,
+                comment=comment_for(area, level or 2, rng) if rng.random() < 0.65 else "",
+                could_share=level >= 4 and rng.random() < 0.55,
+                want_support=(gap >= 2 and rng.random() < 0.55)
+                or (1 <= level <= 2 and rng.random() < 0.25),
+                version=1,
+                updated_at=when,
+                updated_by=by,
+            )
+        )
+    return answers
+
+
+def fill_details(
+    response: Response, org: Organisation, rng: random.Random, *, signed_on: dt.date | None
+) -> None:
+    big = org.type in ("county", "unitary", "metropolitan_borough", "london_borough")
+    response.officer_name = person(rng)
+    response.officer_role = rng.choice(OFFICER_ROLES)
+    response.officer_email = f"procurement@{org.mysoc_code.lower() or 'council'}.example"
+    response.spend_band = rng.choice(
+        [SpendBand.FROM_150M, SpendBand.OVER_500M, SpendBand.FROM_150M]
+        if big
+        else [SpendBand.UNDER_50M, SpendBand.FROM_50M]
+    )
+    response.team_size = rng.choice(
+        [TeamSize.FROM_15, TeamSize.OVER_40] if big else [TeamSize.UNDER_5, TeamSize.FROM_5]
+    )
+    response.shared_service = rng.choices(
+        [
+            SharedService.NONE,
+            SharedService.SHARED_TEAM,
+            SharedService.HOSTS,
+            SharedService.OUTSOURCED,
+        ],
+        weights=[6, 3 if not big else 1, 1 if big else 0, 1],
+    )[0]
+    response.consent_regional_sharing = rng.random() < 0.7
+    if signed_on:
+        response.signed_off_name = person(rng)
+        response.signed_off_role = rng.choice(SIGNERS)
+        response.signed_off_on = signed_on
+
+
+def populate_round(
+    rnd: Round,
+    plans: dict[int, Plan],
+    rng: random.Random,
+    *,
+    area_shift: dict[str, float],
+    start: dt.datetime,
+    end: dt.datetime,
+    authors: dict[int, object] | None = None,
+) -> dict[str, int]:
+    """Fill a round's responses according to `plans` (organisation id → Plan), in bulk."""
+    authors = authors or {}
+    codes = list(
+        ValueCode.objects.filter(version=rnd.framework_version)
+        .select_related("key_area")
+        .order_by("position")
+    )
+    orgs = list(
+        Organisation.objects.alive_on(rnd.eligibility_date)
+        .filter(nation__in=rnd.nations)
+        .select_related("region")
+    )
+    responses = [Response(round=rnd, organisation=org) for org in orgs]
+    span = (end - start).total_seconds()
+    counts = {"submitted": 0, "in_progress": 0, "not_started": 0}
+    pending: list[tuple[Response, Plan, float, dt.datetime]] = []
+    for response in responses:
+        plan = plans.get(response.organisation_id)
+        if plan is None or plan.answered == 0:
+            counts["not_started"] += 1
+            continue
+        org = response.organisation
+        when = start + dt.timedelta(seconds=rng.uniform(0.1, 0.95) * span)
+        pending.append((response, plan, baseline(org, rng), when))
+        fill_details(
+            response, org, rng, signed_on=when.date() if plan.submit or rng.random() < 0.3 else None
+        )
+        response.answered_count = min(plan.answered, len(codes))
+        response.started_at = when - dt.timedelta(days=rng.randint(3, 20))
+        response.last_activity_at = when
+        response.version = 1
+        if plan.submit:
+            response.status = Response.Status.SUBMITTED
+            response.submitted_at = when
+            counts["submitted"] += 1
+        else:
+            counts["in_progress"] += 1
+    Response.objects.bulk_create(responses, batch_size=500)
+    answers: list[Answer] = []
+    for response, plan, base, when in pending:
+        made = make_answers(
+            response, codes, base, plan, rng, when=when, area_shift=area_shift,
+            by=authors.get(response.organisation_id),
+        )  # fmt: skip
+        answers.extend(made)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    _bulk_snapshots([r for r in responses if r.status == Response.Status.SUBMITTED], answers)
+    return counts
+
+
+def _bulk_snapshots(submitted: list[Response], answers: list[Answer]) -> None:
+    """Snapshots built from the answers in memory: one query per 500 rows, not one per response."""
+    from diagnostic.assessments.services import DETAIL_FIELDS
+
+    by_response: dict[int, dict] = {}
+    for a in answers:
+        by_response.setdefault(a.response_id, {})[a.value_code.code] = {
+            k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in a.values().items()
+        }
+    rows = []
+    for r in submitted:
+        details = {
+            f: (getattr(r, f).isoformat() if isinstance(getattr(r, f), dt.date) else getattr(r, f))
+            for f in DETAIL_FIELDS
+        }
+        rows.append(Submission(response=r, number=1, submitted_at=r.submitted_at,
+                               snapshot={"details": details, "answers": by_response.get(r.pk, {})}))  # fmt: skip
+    Submission.objects.bulk_create(rows, batch_size=500)
+
+
+def create_round(
+    *,
+    name: str,
+    version: FrameworkVersion,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    nations: list[str],
+    status: str,
+) -> Round:
+    rnd = Round.objects.create(
+        name=name, framework_version=version, opens_on=opens_on, closes_on=closes_on,
+        eligibility_date=opens_on, nations=nations, status=status,
+    )  # fmt: skip
+    return rnd
+
+
+def aware(d: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(d, dt.time(hour)))

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from diagnostic.accounts.models import Membership, Role
-from diagnostic.testing import BaseTestCase, make_user
+from diagnostic.assessments.models import Response
+from diagnostic.assessments.testing import AssessmentTestCase
+from diagnostic.testing import make_user
 
 TABLE = Path(settings.BASE_DIR) / "docs" / "roles.md"
 COLUMNS = {
@@ -33,7 +35,7 @@ def read_table() -> dict[str, dict[str, bool]]:
     return rows
 
 
-class RolesTableTests(BaseTestCase):
+class RolesTableTests(AssessmentTestCase):
     def person(self, role: Role):
         """A fresh person holding only `role`, in Council A or the North West."""
         scope = {}
@@ -52,6 +54,20 @@ class RolesTableTests(BaseTestCase):
         return r.status_code in (200, 302) and not (
             r.status_code == 302 and reverse("accounts:sign_in") in r.url
         )
+
+    def reaches(self, method: str, url: str, data=None, headers=None) -> bool:
+        """The route did its work or judged the input (not 403/404, not sent to sign in)."""
+        r = getattr(self.client, method)(url, data or {}, headers=headers or {})
+        if r.status_code == 302 and reverse("accounts:sign_in") in r.url:
+            return False
+        return r.status_code in (200, 302, 400, 409, 422)
+
+    def with_consent(self, check) -> bool:
+        Response.objects.filter(pk=self.response_a.pk).update(consent_regional_sharing=True)
+        try:
+            return check()
+        finally:
+            Response.objects.filter(pk=self.response_a.pk).update(consent_regional_sharing=False)
 
     CHECKS = {
         "read the framework and public pages": lambda t: all(
@@ -78,7 +94,40 @@ class RolesTableTests(BaseTestCase):
             "get", reverse("accounts:manage_bulk_invite")
         ),
         "see everyone with a role": lambda t: t.ok("get", reverse("accounts:manage_people")),
+        "read their organisation's response": lambda t: t.ok(
+            "get", reverse("assessments:area", args=[t.response_a.pk, "EC"])
+        ),
+        "read a named response in their region, with the council's consent": lambda t: (
+            t.with_consent(
+                lambda: t.ok("get", reverse("assessments:response", args=[t.response_a.pk]))
+            )
+        ),
+        "change their organisation's agreed answers": lambda t: t.reaches(
+            "post",
+            reverse("assessments:save_answer", args=[t.response_a.pk, "EC1"]),
+            t.answer_payload("EC1"),
+            {"HX-Request": "true"},
+        ),
+        "submit their organisation's response": lambda t: t.reaches(
+            "post", reverse("assessments:submit", args=[t.response_a.pk])
+        ),
+        "download their organisation's response as PDF": lambda t: t.pdf_ok(),
+        "see the list of rounds": lambda t: t.ok("get", reverse("assessments:rounds")),
+        "create, open, extend and close rounds": lambda t: t.ok(
+            "get", reverse("assessments:round_new")
+        ),
+        "reopen a submitted response": lambda t: t.ok(
+            "get", reverse("assessments:reopen", args=[t.response_a.pk])
+        ),
     }
+
+    def pdf_ok(self) -> bool:
+        from unittest import mock
+
+        with mock.patch(
+            "diagnostic.assessments.views.pdf.render_pdf", return_value=b"%PDF-1.7 stub"
+        ):
+            return self.ok("get", reverse("assessments:response_pdf", args=[self.response_a.pk]))
 
     def test_every_row_of_the_table_has_a_check(self):
         self.assertEqual(set(read_table()), set(self.CHECKS))

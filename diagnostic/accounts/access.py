@@ -288,3 +288,21 @@ def get_key_area_in_round(response, code: str) -> KeyArea:
     if area is None:
         raise Http404
     return area
+
+
+# --- Clusters ---------------------------------------------------------------------------------
+def get_cluster_for_user(user: User, cluster_id, *, manage: bool = False):
+    """A cluster the user may see: the national team sees all, regional leads their region's."""
+    from diagnostic.organisations.models import Cluster
+
+    cluster = Cluster.objects.select_related("region").filter(pk=_int(cluster_id)).first()
+    if cluster is None:
+        raise Http404
+    in_region = cluster.region_id is not None and cluster.region_id in led_region_ids(user)
+    if manage:
+        if is_national_admin(user) or in_region:
+            return cluster
+        raise Http404
+    if is_national(user) or in_region:
+        return cluster
+    raise Http404

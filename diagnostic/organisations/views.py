@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role
-from diagnostic.organisations.forms import RegisterFilterForm
-from diagnostic.organisations.models import Organisation
+from diagnostic.lib.http import posted
+from diagnostic.organisations import services
+from diagnostic.organisations.forms import ClusterForm, RegisterFilterForm
+from diagnostic.organisations.models import Cluster, Organisation
 from diagnostic.organisations.queries import filter_register
 
 
@@ -59,3 +64,57 @@ def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "successors": Organisation.objects.filter(gss_code__in=org.replaced_by_codes.split(";")),
     }
     return render(request, "organisations/detail.html", ctx)
+
+
+@login_required
+def clusters(request: HttpRequest) -> HttpResponse:
+    access.require_register_reader(request.user)
+    qs = Cluster.objects.select_related("region").annotate(size=Count("organisations"))
+    if not access.is_national(request.user):
+        qs = qs.filter(region__in=access.led_region_ids(request.user))
+    can_create = bool(services.regions_user_can_cluster(request.user))
+    return render(
+        request, "organisations/clusters.html", {"clusters": qs, "can_create": can_create}
+    )
+
+
+@login_required
+def cluster_edit(request: HttpRequest, cluster_id: int | None = None) -> HttpResponse:
+    """Create a cluster, or change one (its name, description and member councils)."""
+    cluster = (
+        access.get_cluster_for_user(request.user, cluster_id, manage=True) if cluster_id else None
+    )
+    regions = services.regions_user_can_cluster(request.user)
+    if not regions:
+        raise PermissionDenied("Only national admins and regional leads can form clusters.")
+    initial = {}
+    if cluster:
+        initial = {
+            "name": cluster.name,
+            "description": cluster.description,
+            "region": cluster.region,
+            "organisations": list(cluster.organisations.all()),
+        }
+    form = ClusterForm(posted(request), regions=regions, initial=initial)
+    if request.method == "POST" and request.POST.get("delete") and cluster:
+        services.do_delete_cluster(by=request.user, cluster=cluster)
+        messages.success(request, f"The cluster {cluster.name} was deleted.")
+        return redirect("organisations:clusters")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            saved = services.do_save_cluster(
+                by=request.user, name=d["name"], description=d["description"], region=d["region"],
+                organisations=list(d["organisations"]), cluster=cluster,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"Cluster {saved.name} saved with {saved.organisations.count()} councils."
+            )
+            return redirect("organisations:clusters")
+    ctx = {"form": form, "cluster": cluster}
+    return render(
+        request, "organisations/cluster_edit.html", ctx, status=400 if form.errors else 200
+    )

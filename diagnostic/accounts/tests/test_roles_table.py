@@ -116,6 +116,7 @@ class RolesTableTests(AssessmentTestCase):
         "create, open, extend and close rounds": lambda t: t.ok(
             "get", reverse("assessments:round_new")
         ),
+        "form clusters of councils": lambda t: t.ok("get", reverse("organisations:cluster_new")),
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])
         ),

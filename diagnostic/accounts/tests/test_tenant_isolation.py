@@ -35,6 +35,7 @@ NOT_TENANT_DATA = {
     "public:key_area": "public framework text",
     "public:value_code": "public framework text",
     "assessments:blank_pdf": "public framework text",
+    "organisations:cluster": "regional or national groupings; tested in test_clusters",
     "assessments:round": "national admins only, whole rounds; tested in test_rounds",
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
 }

@@ -30,9 +30,8 @@ def do_save_cluster(
     allowed = regions_user_can_cluster(by)
     if not allowed:
         raise PermissionDenied("Only national admins and regional leads can form clusters.")
-    if not access.is_national_admin(by):
-        if region is None or region not in allowed:
-            raise PermissionDenied("You can form clusters only in your own region.")
+    if not access.is_national_admin(by) and (region is None or region not in allowed):
+        raise PermissionDenied("You can form clusters only in your own region.")
     if region is not None:
         outside = [o.short_name for o in organisations if o.region_id != region.pk]
         if outside:

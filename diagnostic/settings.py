@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "diagnostic.public",
     "diagnostic.assessments",
     "diagnostic.reports",
+    "diagnostic.analytics",
     "diagnostic.demo",
 ]
 
@@ -129,8 +130,10 @@ else:
             },
             # A file, not memory: tests that race threads against each other need real
             # SQLite locking (an in-memory shared cache raises "table is locked" instead).
+            # One file per test process, so concurrent runs never share (or delete) a database.
             "TEST": {
-                "NAME": os.getenv("SQLITE_TEST_PATH") or str(BASE_DIR / "var" / "test.sqlite3")
+                "NAME": os.getenv("SQLITE_TEST_PATH")
+                or str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
             },
         }
     }

@@ -8,6 +8,7 @@ Nina (national analyst), Erin (national admin) and Zoe (signed in, no role).
 from __future__ import annotations
 
 from django.core import mail
+from django.core.cache import cache
 from django.test import TestCase
 
 from diagnostic.accounts.models import Membership, Role, User
@@ -87,6 +88,8 @@ class BaseTestCase(TestCase):
 
     def setUp(self):
         mail.outbox = []
+        # Cached aggregates are keyed by ids, which repeat between tests.
+        cache.clear()
 
     @property
     def personas(self) -> dict[str, User]:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("diagnostic.accounts.urls")),
     path("", include("diagnostic.organisations.urls")),
     path("", include("diagnostic.assessments.urls")),
+    path("", include("diagnostic.analytics.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

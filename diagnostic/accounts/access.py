@@ -268,6 +268,32 @@ def get_round_for_admin(user: User, round_id):
     return rnd
 
 
+def get_round_for_national(user: User, round_id):
+    """A round for the national team: admins run it, analysts follow its progress (read only)."""
+    from diagnostic.assessments.models import Round
+
+    require_national(user)
+    rnd = Round.objects.select_related("framework_version").filter(pk=_int(round_id)).first()
+    if rnd is None:
+        raise Http404
+    return rnd
+
+
+def get_reminder_for_admin(user: User, round_id, reminder_id):
+    """A reminder sent in this round, for a national admin; 404 if it belongs to another round."""
+    from diagnostic.assessments.models import Reminder
+
+    require_national_admin(user)
+    reminder = (
+        Reminder.objects.select_related("round", "sent_by")
+        .filter(pk=_int(reminder_id), round_id=_int(round_id))
+        .first()
+    )
+    if reminder is None:
+        raise Http404
+    return reminder
+
+
 def get_value_code_in_round(response, code: str) -> ValueCode:
     vc = (
         ValueCode.objects.select_related("key_area__theme")

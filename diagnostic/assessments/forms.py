@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from diagnostic.assessments.models import (
@@ -11,9 +12,15 @@ from diagnostic.assessments.models import (
     SpendBand,
     TeamSize,
 )
-from diagnostic.assessments.services import COMMENT_MAX
+from diagnostic.assessments.services import (
+    COMMENT_MAX,
+    REMINDER_BODY_MAX,
+    REMINDER_SUBJECT_MAX,
+    check_reminder_text,
+)
 from diagnostic.frameworks.models import FrameworkVersion
-from diagnostic.organisations.models import Nation
+from diagnostic.lib.http import date_input
+from diagnostic.organisations.models import Nation, OrganisationType, Region
 
 LEVEL_CHOICES = [("", "Not answered yet")] + [(str(n), str(n)) for n in range(0, 6)]
 
@@ -35,9 +42,7 @@ class AnswerForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    target_date = forms.DateField(
-        label="By when", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    target_date = forms.DateField(label="By when", required=False, widget=date_input())
     priority = forms.ChoiceField(
         label="Priority", choices=[("", "Not chosen")] + Priority.choices, required=False
     )
@@ -76,7 +81,7 @@ class DetailsForm(forms.ModelForm):
             "shared_service", "consent_regional_sharing", "signed_off_name", "signed_off_role",
             "signed_off_on",
         ]  # fmt: skip
-        widgets = {"signed_off_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"signed_off_on": date_input()}
         help_texts = {
             "officer_name": "The person the national team should contact about this response.",
             "spend_band": "Your organisation's annual spend with third parties. Used only to compare you with councils of a similar size.",
@@ -111,12 +116,10 @@ class RoundForm(forms.Form):
         label="Framework version",
     )
     opens_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         help_text="UK time, from the start of the day.",
     )
-    closes_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="UK time, to the end of the day."
-    )
+    closes_on = forms.DateField(widget=date_input(), help_text="UK time, to the end of the day.")
     nations = forms.MultipleChoiceField(
         choices=[(n.value, n.label) for n in Nation if n != Nation.SCOTLAND],
         initial=[Nation.ENGLAND, Nation.WALES, Nation.NORTHERN_IRELAND],
@@ -143,8 +146,8 @@ class RoundForm(forms.Form):
 
 
 class RoundDatesForm(forms.Form):
-    opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(widget=date_input())
+    closes_on = forms.DateField(widget=date_input())
 
     def clean(self):
         data = super().clean()
@@ -158,3 +161,97 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         help_text="Recorded with the response and shown to its lead.",
     )  # fmt: skip
+
+
+class TrackingFilterForm(forms.Form):
+    """The round page's filters; a reminder goes to the same selection."""
+
+    STAGE_CHOICES = [
+        ("", "All stages"),
+        ("not_started", "Not started"),
+        ("in_progress", "In progress"),
+        ("not_submitted", "Not started or in progress"),
+        ("submitted", "Submitted"),
+    ]
+
+    q = forms.CharField(label="Name or ONS code", required=False, max_length=100)
+    stage = forms.ChoiceField(required=False, choices=STAGE_CHOICES)
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), required=False, empty_label="All regions"
+    )
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "All types"), *OrganisationType.choices]
+    )
+    nation = forms.ChoiceField(required=False, choices=[("", "All nations"), *Nation.choices])
+
+    def __init__(self, *args, round: Round, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the round's nations can hold its councils.
+        nations = [n for n in Nation if n.value in round.nations]
+        self.fields["nation"].choices = [
+            ("", "All nations"),
+            *[(n.value, n.label) for n in nations],
+        ]
+        self.fields["region"].queryset = Region.objects.filter(nation__in=round.nations)
+
+    def filters(self) -> dict:
+        """Keyword arguments for queries.round_responses (call after is_valid)."""
+        d = self.cleaned_data
+        return {
+            "stage": d["stage"], "q": d["q"].strip(), "region": d["region"],
+            "org_type": d["type"], "nation": d["nation"],
+        }  # fmt: skip
+
+    def describe(self) -> str:
+        """The filters in words, for the reminder page and its history."""
+        d = self.cleaned_data
+        parts = []
+        if d["stage"]:
+            parts.append(dict(self.STAGE_CHOICES)[d["stage"]])
+        if d["region"]:
+            parts.append(d["region"].name)
+        if d["type"]:
+            parts.append(OrganisationType(d["type"]).label)
+        if d["nation"]:
+            parts.append(d["nation"])
+        if d["q"].strip():
+            parts.append(f"name or code matching “{d['q'].strip()}”")
+        return "; ".join(parts) if parts else "All eligible organisations"
+
+
+class ReminderForm(forms.Form):
+    """A reminder's text. The service checks it again (and its placeholders) before sending."""
+
+    subject = forms.CharField(
+        max_length=REMINDER_SUBJECT_MAX,
+        error_messages={
+            "required": "Enter a subject.",
+            "max_length": f"Keep the subject to {REMINDER_SUBJECT_MAX} characters or fewer.",
+        },
+    )
+    body = forms.CharField(
+        label="Message",
+        max_length=REMINDER_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=(
+            "Plain text. Each lead gets their own copy, in which {organisation} becomes their "
+            "council's name, {deadline} the closing date, {days_left} the time left (for "
+            "example '12 days') and {link} the address of their council's response. These "
+            "also work in the subject."
+        ),
+        error_messages={
+            "required": "Enter the message.",
+            "max_length": f"Keep the message to {REMINDER_BODY_MAX} characters or fewer.",
+        },
+    )
+
+    def clean(self):
+        data = super().clean()
+        # The service's own check (placeholders, one-line subject), shown at each field.
+        try:
+            check_reminder_text(data.get("subject", ""), data.get("body", ""))
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                if name not in self.errors:
+                    self.add_error(name, errors)
+        return data

@@ -281,3 +281,60 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response} submission {self.number}"
+
+
+class Reminder(models.Model):
+    """An email sent to the leads of councils that had not submitted, kept as it was written.
+
+    `subject` and `body` are the text before the placeholders were filled in; each lead got
+    them with their own council's name, deadline and link.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="reminders")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    stages = models.JSONField(
+        default=list, help_text="The stages of the councils reminded: not_started, in_progress."
+    )
+    filter_description = models.CharField(
+        max_length=500, blank=True, help_text="The filters on the round page, in words."
+    )
+    subject = models.CharField(max_length=150)
+    body = models.TextField()
+    recipient_count = models.PositiveIntegerField(default=0, help_text="Emails sent.")
+    organisation_count = models.PositiveIntegerField(default=0, help_text="Councils reminded.")
+    skipped_count = models.PositiveIntegerField(
+        default=0, help_text="Councils in the selection left out because they have no lead."
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round} reminder of {self.sent_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def stage_labels(self) -> list[str]:
+        labels = {"not_started": "Not started", "in_progress": "In progress"}
+        return [labels.get(s, s) for s in self.stages]
+
+
+class ReminderRecipient(models.Model):
+    """One email of a reminder: which council's lead it went to, at which address."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="recipients")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+
+    class Meta:
+        ordering = ["organisation__name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "organisation", "email"], name="one_email_per_lead_per_reminder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.organisation})"

@@ -1,14 +1,17 @@
-"""Reads for the questionnaire and the organisation's home page, in a fixed number of queries."""
+"""Reads for the questionnaire, the organisation's home page and the round's progress pages,
+each in a fixed number of queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from diagnostic.accounts.models import User
+from diagnostic.accounts.models import Membership, Role, User
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.models import KeyArea, Level, LevelDescriptor, Theme, ValueCode
+from diagnostic.organisations.models import Organisation, OrganisationType, Region
+from diagnostic.organisations.queries import filter_register
 
 
 @dataclass
@@ -114,3 +117,154 @@ def current_response_for(organisation_id: int) -> Response | None:
         .order_by("-round__opens_on")
         .first()
     )
+
+
+# --- Following a round's progress -------------------------------------------------------------
+# The stages the round page filters on. "not_submitted" is both draft stages: the councils a
+# reminder can go to.
+STAGES = {
+    "not_started": Q(status=Response.Status.DRAFT, started_at__isnull=True),
+    "in_progress": Q(status=Response.Status.DRAFT, started_at__isnull=False),
+    "not_submitted": Q(status=Response.Status.DRAFT),
+    "submitted": Q(status=Response.Status.SUBMITTED),
+}
+
+
+def leads_prefetch() -> Prefetch:
+    """Each response's organisation gets `leads`: its active leads' memberships, with users."""
+    return Prefetch(
+        "organisation__memberships",
+        queryset=Membership.objects.filter(role=Role.LEAD, user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email"),
+        to_attr="leads",
+    )
+
+
+def round_responses(
+    round: Round,
+    *,
+    stage: str = "",
+    q: str = "",
+    region: Region | None = None,
+    org_type: str = "",
+    nation: str = "",
+) -> QuerySet[Response]:
+    """The round's responses matching the round page's filters, by organisation name.
+
+    Leads come with them (`response.organisation.leads`), in one more query per page.
+    """
+    qs = Response.objects.filter(round=round)
+    if stage in STAGES:
+        qs = qs.filter(STAGES[stage])
+    if q or region is not None or org_type or nation:
+        orgs = filter_register(
+            Organisation.objects.all(),
+            q=q,
+            region=region,
+            org_type=org_type,
+            nation=nation,
+        )
+        qs = qs.filter(organisation__in=orgs)
+    return (
+        qs.select_related("organisation__region")
+        .prefetch_related(leads_prefetch())
+        .order_by("organisation__name", "pk")
+    )
+
+
+@dataclass
+class ProgressRow:
+    """Counts of one group of councils (a region, a type, or all of them) by stage."""
+
+    label: str
+    eligible: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    submitted: int = 0
+
+    @property
+    def percent_submitted(self) -> int:
+        # Rounded down: 100% only when every council has submitted.
+        return 100 * self.submitted // self.eligible if self.eligible else 0
+
+
+@dataclass
+class ProgressTotals:
+    rows: list[ProgressRow] = field(default_factory=list)
+    total: ProgressRow = field(default_factory=lambda: ProgressRow("All"))
+
+
+def progress_totals(responses: QuerySet[Response], *, by: str) -> ProgressTotals:
+    """Counts by stage of these responses, grouped by region or by type: one query."""
+    group = {"region": "organisation__region__name", "type": "organisation__type"}[by]
+    counts = (
+        responses.order_by()
+        .values(group)
+        .annotate(
+            eligible=Count("pk"),
+            not_started=Count("pk", filter=STAGES["not_started"]),
+            in_progress=Count("pk", filter=STAGES["in_progress"]),
+            submitted=Count("pk", filter=STAGES["submitted"]),
+        )
+    )
+    labels = dict(OrganisationType.choices) if by == "type" else {}
+    totals = ProgressTotals()
+    for row in counts:
+        key = row.pop(group)
+        totals.rows.append(ProgressRow(labels.get(key, key), **row))
+        for name in ("eligible", "not_started", "in_progress", "submitted"):
+            setattr(totals.total, name, getattr(totals.total, name) + row[name])
+    totals.rows.sort(key=lambda r: r.label)
+    return totals
+
+
+@dataclass
+class ReminderPlan:
+    """Who a reminder to a selection of a round's councils would reach, and who it would miss."""
+
+    targets: list[Response]  # draft responses whose organisation has a lead
+    skipped: list[Response]  # draft responses whose organisation has no lead
+    submitted_count: int  # councils in the selection that have submitted: never reminded
+
+    @property
+    def lead_count(self) -> int:
+        return sum(len(r.organisation.leads) for r in self.targets)
+
+    @property
+    def stages(self) -> list[str]:
+        present = {r.stage for r in self.targets}
+        return [s for s in ("not_started", "in_progress") if s in present]
+
+    def count(self, stage: str) -> int:
+        return sum(1 for r in self.targets if r.stage == stage)
+
+    @property
+    def not_started_count(self) -> int:
+        return self.count("not_started")
+
+    @property
+    def in_progress_count(self) -> int:
+        return self.count("in_progress")
+
+
+def reminder_plan(round: Round, responses: QuerySet[Response]) -> ReminderPlan:
+    """Split a selection of the round's responses into those to remind and those to skip.
+
+    Only drafts of this round are reminded, whatever the selection holds; two queries.
+    """
+    selected = (
+        Response.objects.filter(round=round, pk__in=responses.values("pk"))
+        .select_related("organisation__region")
+        .prefetch_related(leads_prefetch())
+        .order_by("organisation__name", "pk")
+    )
+    targets, skipped, submitted_count = [], [], 0
+    for r in selected:
+        if r.is_submitted:
+            submitted_count += 1
+        elif r.organisation.leads:
+            targets.append(r)
+        else:
+            skipped.append(r)
+    return ReminderPlan(targets=targets, skipped=skipped, submitted_count=submitted_count)

@@ -5,19 +5,26 @@ Rules kept here and nowhere else:
 - every save names the version it was based on: a stale one is refused (`StaleAnswer`), never
   silently overwritten; a replay of a save already applied (same request id) changes nothing;
 - only an organisation's lead submits, and only a complete response;
-- only a national admin reopens, with a reason, and the submitted version stays on record.
+- only a national admin reopens, with a reason, and the submitted version stays on record;
+- only a national admin sends reminders, only while the round is open, and only to the leads
+  of councils that have not submitted; every one sent is kept with its recipients.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role, User
@@ -25,10 +32,13 @@ from diagnostic.assessments.models import (
     ANSWER_FIELDS,
     Answer,
     Priority,
+    Reminder,
+    ReminderRecipient,
     Response,
     Round,
     Submission,
 )
+from diagnostic.assessments.queries import reminder_plan
 from diagnostic.audit.services import record
 from diagnostic.frameworks.models import FrameworkVersion, ValueCode
 from diagnostic.organisations.models import Organisation
@@ -389,7 +399,14 @@ def do_submit(*, response: Response, by: User) -> Submission:
             organisation=locked.organisation,
             number=number,
         )
+        transaction.on_commit(lambda: _results_changed(locked.round_id))
     return submission
+
+
+def _results_changed(round_id: int) -> None:
+    from diagnostic.analytics.cache import bump
+
+    bump(round_id)
 
 
 def do_reopen(*, response: Response, by: User, reason: str) -> Response:
@@ -416,4 +433,158 @@ def do_reopen(*, response: Response, by: User, reason: str) -> Response:
             organisation=locked.organisation,
             reason=reason,
         )
+        transaction.on_commit(lambda: _results_changed(locked.round_id))
     return locked
+
+
+# --- Reminders --------------------------------------------------------------------------------
+REMINDER_SUBJECT_MAX = 150
+REMINDER_BODY_MAX = 5000
+PLACEHOLDERS = ("organisation", "deadline", "days_left", "link")
+# Anything in braces is a placeholder; only the names above may be used. We fill them with a
+# regular expression rather than str.format, so a body can never reach attributes of objects.
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def default_reminder_text(round: Round) -> tuple[str, str]:
+    """The subject and body a reminder starts with; the sender can change both."""
+    name = round.name.replace("{", "(").replace("}", ")")  # braces would read as placeholders
+    subject = f"Reminder: the {name} self-assessment closes on {{deadline}}"
+    body = (
+        "Dear colleague,\n\n"
+        f"{{organisation}} has not yet submitted its response to the {name} "
+        "self-assessment against the National Procurement Strategy. The round closes at the "
+        "end of {deadline} ({days_left} left).\n\n"
+        "You can start or carry on with your response here (you will be asked to sign in):\n"
+        "{link}\n\n"
+        "Only you, as your council's lead, can submit the response. If someone else should "
+        "lead it now, you can invite them from your organisation's People page in the "
+        "service.\n\n"
+        "Every council's response helps the Local Government Association and the regional "
+        "bodies to see where support is most needed.\n\n"
+        "Thank you,\n"
+        "The NPS Diagnostic team, Local Government Association\n"
+    )
+    return subject, body
+
+
+def check_reminder_text(subject: str, body: str) -> tuple[str, str]:
+    """Clean a reminder's subject and body; raise ValidationError naming each bad field."""
+    subject, body = (subject or "").strip(), (body or "").strip()
+    errors: dict[str, list[str]] = {"subject": [], "body": []}
+    if not subject:
+        errors["subject"].append("Enter a subject.")
+    elif len(subject) > REMINDER_SUBJECT_MAX:
+        errors["subject"].append(f"Keep the subject to {REMINDER_SUBJECT_MAX} characters or fewer.")
+    elif "\n" in subject or "\r" in subject:
+        errors["subject"].append("Keep the subject on one line.")
+    if not body:
+        errors["body"].append("Enter the message.")
+    elif len(body) > REMINDER_BODY_MAX:
+        errors["body"].append(
+            f"Keep the message to {REMINDER_BODY_MAX} characters or fewer (it has {len(body)})."
+        )
+    names = [f"{{{p}}}" for p in PLACEHOLDERS]
+    allowed = ", ".join(names[:-1]) + " or " + names[-1]
+    for name, text in (("subject", subject), ("body", body)):
+        unknown = sorted({m for m in _PLACEHOLDER.findall(text) if m not in PLACEHOLDERS})
+        if unknown:
+            listed = ", ".join(f"{{{u}}}" for u in unknown)
+            errors[name].append(f"Remove or correct {listed}: you can use only {allowed}.")
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise ValidationError(errors)
+    return subject, body
+
+
+def reminder_values(response: Response) -> dict[str, str]:
+    """What the placeholders stand for in the email to one council's leads."""
+    rnd = response.round
+    days = rnd.days_left()
+    return {
+        "organisation": response.organisation.name,
+        "deadline": format_date(rnd.closes_on, "j F Y"),
+        "days_left": "less than a day" if days == 0 else f"{days} day{'s' if days != 1 else ''}",
+        "link": settings.SITE_ROOT + reverse("assessments:response", args=[response.pk]),
+    }
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def render_reminder(response: Response, subject: str, body: str) -> tuple[str, str]:
+    """The subject and body one council's leads receive (checked text only)."""
+    values = reminder_values(response)
+    return fill_placeholders(subject, values), fill_placeholders(body, values)
+
+
+@dataclass
+class ReminderResult:
+    reminder: Reminder
+    skipped: list[Response]  # councils left out because they have no lead
+
+
+def do_send_reminders(
+    *,
+    by: User,
+    round: Round,
+    responses: QuerySet[Response],
+    subject: str,
+    body: str,
+    filter_description: str = "",
+) -> ReminderResult:
+    """Email the leads of the councils in `responses` that have not submitted, one email each.
+
+    Submitted responses and responses of other rounds are left out whatever the caller
+    passes; councils without a lead are skipped and returned. The reminder and each address
+    are recorded before sending, so the history shows every reminder that was attempted.
+    """
+    access.require_national_admin(by)
+    subject, body = check_reminder_text(subject, body)
+    if not round.is_accepting_answers():
+        raise ValidationError("Reminders can be sent only while the round is open.")
+    plan = reminder_plan(round, responses)
+    if not plan.targets:
+        raise ValidationError("No council in this selection has a lead to remind.")
+    messages: list[EmailMessage] = []
+    with transaction.atomic():
+        reminder = Reminder.objects.create(
+            round=round,
+            sent_by=by,
+            stages=plan.stages,
+            filter_description=filter_description[:500],
+            subject=subject,
+            body=body,
+            organisation_count=len(plan.targets),
+            skipped_count=len(plan.skipped),
+        )
+        recipients = []
+        for response in plan.targets:
+            response.round = round  # for the placeholders, without another query
+            filled_subject, filled_body = render_reminder(response, subject, body)
+            emails = sorted({m.user.email.lower() for m in response.organisation.leads})
+            for email in emails:
+                recipients.append(
+                    ReminderRecipient(
+                        reminder=reminder, organisation=response.organisation, email=email
+                    )
+                )
+                messages.append(EmailMessage(filled_subject, filled_body, None, [email]))
+        ReminderRecipient.objects.bulk_create(recipients)
+        reminder.recipient_count = len(recipients)
+        reminder.save(update_fields=["recipient_count"])
+        record(
+            "reminders.sent",
+            actor=by,
+            obj=reminder,
+            round_id=round.pk,
+            stages=plan.stages,
+            filter=reminder.filter_description,
+            organisations=len(plan.targets),
+            recipients=len(recipients),
+            skipped=len(plan.skipped),
+        )
+    # Sent after the commit: the database is not held open while the mail server answers.
+    get_connection().send_messages(messages)
+    return ReminderResult(reminder=reminder, skipped=plan.skipped)

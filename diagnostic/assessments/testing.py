@@ -8,7 +8,28 @@ from django.utils import timezone
 
 from diagnostic.assessments.models import Response, Round
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
+from diagnostic.frameworks.models import FrameworkVersion
+from diagnostic.organisations.models import Organisation
 from diagnostic.testing import BaseTestCase
+
+
+def create_open_round(
+    framework: FrameworkVersion, organisations: list[Organisation], *, name: str = "NPS 2026"
+) -> tuple[Round, list[Response]]:
+    """An open round on this framework (opened 20 days ago, closing in 20) and a draft
+    response for each organisation, in the order given."""
+    today = timezone.localdate()
+    rnd = Round.objects.create(
+        name=name,
+        framework_version=framework,
+        opens_on=today - dt.timedelta(days=20),
+        closes_on=today + dt.timedelta(days=20),
+        eligibility_date=today - dt.timedelta(days=20),
+        nations=["England", "Wales"],
+        status=Round.Status.OPEN,
+    )
+    responses = [Response.objects.create(round=rnd, organisation=o) for o in organisations]
+    return rnd, responses
 
 
 class AssessmentTestCase(BaseTestCase):
@@ -18,18 +39,9 @@ class AssessmentTestCase(BaseTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.framework = load_framework_file(NPS_2018).version
-        today = timezone.localdate()
-        cls.round = Round.objects.create(
-            name="NPS 2026",
-            framework_version=cls.framework,
-            opens_on=today - dt.timedelta(days=20),
-            closes_on=today + dt.timedelta(days=20),
-            eligibility_date=today - dt.timedelta(days=20),
-            nations=["England", "Wales"],
-            status=Round.Status.OPEN,
+        cls.round, (cls.response_a, cls.response_b) = create_open_round(
+            cls.framework, [cls.council_a, cls.council_b]
         )
-        cls.response_a = Response.objects.create(round=cls.round, organisation=cls.council_a)
-        cls.response_b = Response.objects.create(round=cls.round, organisation=cls.council_b)
         cls.codes = list(cls.framework.valuecodes.order_by("position"))
 
     def answer_payload(

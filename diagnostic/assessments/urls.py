@@ -20,6 +20,13 @@ urlpatterns = [
     path("rounds/new/", national.round_new, name="round_new"),
     path("rounds/<int:round_id>/", national.round_detail, name="round"),
     path("rounds/<int:round_id>/status/", national.round_status, name="round_status"),
+    path("rounds/<int:round_id>/reminders/", national.reminders, name="reminders"),
+    path("rounds/<int:round_id>/reminders/new/", national.reminder_new, name="reminder_new"),
+    path(
+        "rounds/<int:round_id>/reminders/<int:reminder_id>/",
+        national.reminder_detail,
+        name="reminder",
+    ),
     path(
         "framework/<slug:framework_code>/<str:version>/questionnaire.pdf",
         pdf.blank_pdf,

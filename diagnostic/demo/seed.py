@@ -161,6 +161,9 @@ def step_rounds(ctx: DemoContext) -> None:
     ctx.log(
         f"NPS 2018 (closed): {counts['submitted']} submitted, {counts['in_progress']} unfinished"
     )
+    from diagnostic.analytics.models import Publication
+
+    Publication.objects.create(round=r2018, published_by=ctx.users.get("erin"))  # public results
 
     today = timezone.localdate()
     current = create_round(

@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from diagnostic.lib.http import date_input
 from diagnostic.organisations.models import Nation, OrganisationType, Region
 
 
@@ -19,7 +20,7 @@ class RegisterFilterForm(forms.Form):
         label="Existing on",
         required=False,
         help_text="A date, to see the register as it stood then (for example 2018-07-01).",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
 
     def clean_on(self):

@@ -116,6 +116,19 @@ class RolesTableTests(AssessmentTestCase):
         "create, open, extend and close rounds": lambda t: t.ok(
             "get", reverse("assessments:round_new")
         ),
+        "follow every council's progress in a round": lambda t: t.ok(
+            "get", reverse("assessments:round", args=[t.round.pk])
+        ),
+        "send reminders to councils' leads": lambda t: t.ok(
+            "get", reverse("assessments:reminder_new", args=[t.round.pk])
+        ),
+        "see the national dashboard": lambda t: t.ok("get", reverse("analytics:national")),
+        "see their region's dashboard": lambda t: t.ok(
+            "get", reverse("analytics:regional", args=["E12000002"])
+        ),
+        "publish a round's national results": lambda t: t.reaches(
+            "post", reverse("analytics:publish", args=[t.round.pk])
+        ),
         "form clusters of councils": lambda t: t.ok("get", reverse("organisations:cluster_new")),
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])

@@ -124,11 +124,22 @@ class RoundTests(AssessmentTestCase):
                     ).status_code,
                     403,
                 )
+                # National analysts follow a round's progress read-only (test_tracking).
+                if user != self.nina:
+                    self.assertEqual(
+                        self.client.get(reverse("assessments:round", args=[rnd.pk])).status_code,
+                        403,
+                    )
                 self.assertEqual(
-                    self.client.get(reverse("assessments:round", args=[rnd.pk])).status_code, 403
+                    self.client.post(
+                        reverse("assessments:round", args=[rnd.pk]),
+                        {"opens_on": "2026-01-01", "closes_on": "2026-12-31"},
+                    ).status_code,
+                    403,
                 )
         rnd.refresh_from_db()
         self.assertEqual(rnd.status, "open")
+        self.assertNotEqual(rnd.opens_on.isoformat(), "2026-01-01")
         self.assertEqual(Round.objects.count(), 1)
 
     def test_the_national_analyst_sees_the_list_of_rounds(self):

@@ -1,7 +1,9 @@
-"""The national team runs rounds: create, open, extend, close, and reopen a response."""
+"""The national team runs rounds: create, open, extend, close, follow councils' progress,
+remind the leads of councils that have not submitted, and reopen a response."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,11 +11,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from diagnostic.accounts import access
-from diagnostic.assessments import services
-from diagnostic.assessments.forms import ReopenForm, RoundDatesForm, RoundForm
+from diagnostic.assessments import queries, services
+from diagnostic.assessments.forms import (
+    ReminderForm,
+    ReopenForm,
+    RoundDatesForm,
+    RoundForm,
+    TrackingFilterForm,
+)
 from diagnostic.assessments.models import Response, Round
 from diagnostic.lib.http import posted
 
@@ -29,7 +38,7 @@ def _with_counts(qs):
 @login_required
 def rounds(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
-    qs = _with_counts(Round.objects.select_related("framework_version"))
+    qs = _with_counts(Round.objects.select_related("framework_version", "publication"))
     return render(request, "assessments/rounds.html", {"rounds": qs})
 
 
@@ -54,9 +63,20 @@ def round_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _filter_query(request: HttpRequest) -> str:
+    """The page's filters as a query string, without the page number."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access.get_round_for_admin(request.user, round_id)
+    """Admins run the round here; the national team follows every council's progress."""
+    rnd = access.get_round_for_national(request.user, round_id)
+    can_manage = access.is_national_admin(request.user)
+    if request.method == "POST":
+        access.require_national_admin(request.user)
     rnd = _with_counts(Round.objects.filter(pk=rnd.pk)).select_related("framework_version").get()
     dates_form = RoundDatesForm(
         posted(request), initial={"opens_on": rnd.opens_on, "closes_on": rnd.closes_on}
@@ -68,25 +88,132 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, "Dates saved.")
         return redirect("assessments:round", round_id=rnd.pk)
-    responses = rnd.responses.select_related("organisation__region").order_by("organisation__name")
-    stage = request.GET.get("stage", "")
-    if stage == "submitted":
-        responses = responses.filter(status=Response.Status.SUBMITTED)
-    elif stage == "in_progress":
-        responses = responses.filter(status=Response.Status.DRAFT, started_at__isnull=False)
-    elif stage == "not_started":
-        responses = responses.filter(status=Response.Status.DRAFT, started_at__isnull=True)
+    filter_form = TrackingFilterForm(request.GET, round=rnd)
+    # Invalid filters (a region that does not exist) are shown as errors, and nothing is hidden.
+    filters = filter_form.filters() if filter_form.is_valid() else {}
+    responses = queries.round_responses(rnd, **filters)
+    # The totals break the selection down by stage, so they ignore the stage filter.
+    totals_base = queries.round_responses(rnd, **(filters | {"stage": ""}))
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
+    total_items = rnd.framework_version.valuecodes.count()
+    for r in page:
+        r.percent_complete = (
+            100 if r.is_submitted else 100 * min(r.answered_count, total_items) // total_items
+        ) if total_items else 0  # fmt: skip
     ctx = {
         "round": rnd,
+        "can_manage": can_manage,
         "dates_form": dates_form,
+        "filter_form": filter_form,
         "page": page,
-        "stage": stage,
-        "query_string": f"stage={stage}" if stage else "",
-        "total_items": rnd.framework_version.valuecodes.count(),
+        "stage": filters.get("stage", ""),
+        "query_string": _filter_query(request),
+        "total_items": total_items,
+        "by_region": queries.progress_totals(totals_base, by="region"),
+        "by_type": queries.progress_totals(totals_base, by="type"),
+        "reminder_count": rnd.reminders.count() if can_manage else 0,
+        "can_remind": can_manage and rnd.is_accepting_answers(),
     }
+    template = "assessments/round_detail.html"
+    if request.htmx and request.method == "GET":
+        template += "#tracking"
+    return render(request, template, ctx, status=400 if dates_form.errors else 200)
+
+
+@login_required
+def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Preview a reminder to the leads of the councils on the round page's filters, then send it.
+
+    The filters travel in the query string, on GET and POST alike; only POST "send" sends.
+    """
+    rnd = access.get_round_for_admin(request.user, round_id)
+    filter_form = TrackingFilterForm(request.GET, round=rnd)
+    subject, body = services.default_reminder_text(rnd)
+    form = ReminderForm(posted(request), initial={"subject": subject, "body": body})
+    ctx = {
+        "round": rnd,
+        "filter_form": filter_form,
+        "form": form,
+        "query_string": _filter_query(request),
+    }
+    if not filter_form.is_valid():
+        # Never widen a reminder to everyone because a filter was not understood.
+        return render(request, "assessments/reminder_new.html", ctx, status=400)
+    selection = queries.round_responses(rnd, **filter_form.filters())
+    if request.method == "POST" and form.is_valid() and request.POST.get("action") == "send":
+        try:
+            result = services.do_send_reminders(
+                by=request.user, round=rnd, responses=selection,
+                subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
+                filter_description=filter_form.describe(),
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            reminder = result.reminder
+            text = (
+                f"Reminder sent to {reminder.recipient_count} "
+                f"lead{'s' if reminder.recipient_count != 1 else ''} at "
+                f"{reminder.organisation_count} "
+                f"council{'s' if reminder.organisation_count != 1 else ''}."
+            )
+            if result.skipped:
+                n = len(result.skipped)
+                text += (
+                    f" {n} council{'s were' if n != 1 else ' was'} skipped because "
+                    f"{'they have' if n != 1 else 'it has'} no lead."
+                )
+            messages.success(request, text)
+            url = reverse("assessments:round", args=[rnd.pk])
+            return redirect(f"{url}?{ctx['query_string']}" if ctx["query_string"] else url)
+    plan = queries.reminder_plan(rnd, selection)
+    # The email as the first lead will get it: the default text, or the text as edited.
+    preview = None
+    if not form.is_bound:
+        text = (subject, body)
+    else:
+        text = (
+            (form.cleaned_data["subject"], form.cleaned_data["body"]) if form.is_valid() else None
+        )
+    if plan.targets and text is not None:
+        first = plan.targets[0]
+        first.round = rnd
+        preview_subject, preview_body = services.render_reminder(first, *text)
+        preview = {
+            "to": first.organisation.leads[0].user,
+            "organisation": first.organisation,
+            "subject": preview_subject,
+            "body": preview_body,
+        }
+    ctx |= {
+        "plan": plan,
+        "preview": preview,
+        "description": filter_form.describe(),
+        "can_send": rnd.is_accepting_answers(),
+        "show_form": rnd.is_accepting_answers() and bool(plan.targets),
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+    }
+    return render(request, "assessments/reminder_new.html", ctx, status=400 if form.errors else 200)
+
+
+@login_required
+def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Every reminder sent in the round, newest first."""
+    rnd = access.get_round_for_admin(request.user, round_id)
+    qs = rnd.reminders.select_related("sent_by")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/reminders.html", {"round": rnd, "page": page})
+
+
+@login_required
+def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> HttpResponse:
+    """One reminder as it was written, and the address of every lead it went to."""
+    reminder = access.get_reminder_for_admin(request.user, round_id, reminder_id)
+    recipients = reminder.recipients.select_related("organisation")
     return render(
-        request, "assessments/round_detail.html", ctx, status=400 if dates_form.errors else 200
+        request,
+        "assessments/reminder_detail.html",
+        {"round": reminder.round, "reminder": reminder, "recipients": recipients},
     )
 
 

@@ -1,0 +1,242 @@
+"""Charts as Vega-Lite specs built with Altair and rendered to SVG on the server.
+
+The same SVG is shown on screen (as an image with alternative text, beside a table of the same
+figures) and in PDFs. Rendering is cached by the spec's content, so a chart is drawn once per
+distinct set of figures, not once per request. Colour is never the only cue: every bar and cell
+is also labelled.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from django.core.cache import cache
+
+LEVEL_NAMES = {1: "1 Minimum", 2: "2 Developing", 3: "3 Mature", 4: "4 Leader", 5: "5 Innovator"}
+DEFAULT_COLOURS = {1: "#d4351c", 2: "#f47738", 3: "#ffdd00", 4: "#85994b", 5: "#00703c"}
+FONT = "DejaVu Sans"
+REGIONS_GEOJSON = (
+    Path(__file__).resolve().parent.parent / "organisations" / "data" / "regions.geojson"
+)
+
+
+def _config(chart):
+    return (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
+        .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom")
+    )
+
+
+def render_svg(spec: dict) -> str:
+    """SVG for a Vega-Lite spec, cached by content for a day."""
+    import vl_convert as vlc
+
+    text = json.dumps(spec, sort_keys=True, default=str)
+    key = "chart-svg:" + hashlib.sha256(text.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = vlc.vegalite_to_svg(spec)
+        cache.set(key, svg, 24 * 3600)
+    return svg
+
+
+def url_for(spec: dict) -> str:
+    """A URL serving the chart's SVG (rendered now, kept in the cache, cached by browsers)."""
+    from django.urls import reverse
+
+    text = json.dumps(spec, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    render_svg(spec)
+    cache.set("chart-spec:" + digest, spec, 7 * 24 * 3600)
+    return reverse("analytics:chart", args=[digest])
+
+
+def svg_for_digest(digest: str) -> str | None:
+    svg = cache.get("chart-svg:" + digest)
+    if svg is None:
+        spec = cache.get("chart-spec:" + digest)
+        svg = render_svg(spec) if spec is not None else None
+    return svg
+
+
+def as_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def level_distribution(
+    rows: list[dict], *, title: str, colours: dict[int, str] | None = None
+) -> dict:
+    """Horizontal stacked bars: the share of answers at each level, one bar per row."""
+    import altair as alt
+
+    colours = colours or DEFAULT_COLOURS
+    data = []
+    for order, row in enumerate(rows):
+        if row.get("suppressed") or not row.get("answers"):
+            continue
+        for lv in range(1, 6):
+            n = row["counts"][lv]
+            data.append({
+                "group": row["name"], "order": order, "level": LEVEL_NAMES[lv], "lv": lv,
+                "share": n / row["answers"], "label": f"{round(100 * n / row['answers'])}%" if n / row["answers"] >= 0.08 else "",
+            })  # fmt: skip
+    base = alt.Chart(alt.Data(values=data)).encode(
+        y=alt.Y("group:N", sort=alt.SortField("order"), title=None)
+    )
+    bars = base.mark_bar(stroke="#ffffff", strokeWidth=1).encode(
+        x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of answers", scale=alt.Scale(domain=[0, 1]), stack="zero"),
+        order=alt.Order("lv:Q"),
+        color=alt.Color(
+            "level:N", title="Level",
+            scale=alt.Scale(domain=[LEVEL_NAMES[lv] for lv in range(1, 6)], range=[colours[lv] for lv in range(1, 6)]),
+        ),
+    )  # fmt: skip
+    # Each segment labelled with its share at its middle, so colour is not the only cue.
+    text = (
+        base.transform_window(end="sum(share)", groupby=["group"], sort=[alt.SortField("lv")])
+        .transform_calculate(mid="datum.end - datum.share / 2")
+        .mark_text(fontSize=10, color="#0b0c0c")
+        .encode(x=alt.X("mid:Q"), text="label:N")
+    )
+    chart = (bars + text).properties(
+        width=560, height=max(60, 26 * len(rows)), title=title, description=title
+    )
+    return _config(chart).to_dict()
+
+
+@functools.cache
+def _regions_for_vega() -> dict:
+    """The shipped region outlines with their rings reversed: the file follows RFC 7946
+    (outer rings anticlockwise) but Vega's d3-geo wants them clockwise, or every shape
+    becomes "the whole world except this region"."""
+    geo = json.loads(REGIONS_GEOJSON.read_text(encoding="utf-8"))
+
+    def rewind(geometry: dict) -> dict:
+        if geometry["type"] == "Polygon":
+            return {**geometry, "coordinates": [ring[::-1] for ring in geometry["coordinates"]]}
+        if geometry["type"] == "MultiPolygon":
+            return {
+                **geometry,
+                "coordinates": [[ring[::-1] for ring in poly] for poly in geometry["coordinates"]],
+            }
+        return geometry
+
+    return {**geo, "features": [{**f, "geometry": rewind(f["geometry"])} for f in geo["features"]]}
+
+
+def participation_map(rows: list[dict], *, title: str) -> dict:
+    """A choropleth of the submission rate by region (England's regions, Wales, NI)."""
+    import altair as alt
+
+    geo = _regions_for_vega()
+    rates = {r["key"]: r["rate"] for r in rows if r.get("rate") is not None}
+    features = []
+    for f in geo["features"]:
+        name = f["properties"].get("name") or f["properties"].get("region")
+        if name not in rates:
+            continue
+        f = {
+            **f,
+            "properties": {
+                "name": name,
+                "rate": rates[name],
+                "label": f"{name}: {round(100 * rates[name])}%",
+            },
+        }
+        features.append(f)
+    chart = (
+        alt.Chart(alt.Data(values=features, format=alt.DataFormat(type="json")))
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.8)
+        .encode(
+            color=alt.Color(
+                "properties.rate:Q",
+                title="Submitted",
+                scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                legend=alt.Legend(format="%"),
+            ),  # fmt: skip
+            tooltip=alt.Tooltip("properties.label:N"),
+        )
+        .project(type="mercator")
+        .properties(width=360, height=420, title=title, description=title)
+    )
+    return _config(chart).to_dict()
+
+
+def rate_bars(rows: list[dict], *, title: str) -> dict:
+    import altair as alt
+
+    data = [
+        {
+            "group": r["label"],
+            "rate": r["rate"] or 0,
+            "text": f"{round(100 * (r['rate'] or 0))}% ({r['submitted']} of {r['eligible']})",
+        }
+        for r in rows
+    ]
+    base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("group:N", title=None, sort=None))
+    bars = base.mark_bar(color="#1d70b8").encode(
+        x=alt.X(
+            "rate:Q", axis=alt.Axis(format="%"), title="Submitted", scale=alt.Scale(domain=[0, 1])
+        )
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=10, color="#0b0c0c").encode(
+        x="rate:Q", text="text:N"
+    )
+    return _config(
+        (bars + text).properties(
+            width=460, height=max(60, 24 * len(rows)), title=title, description=title
+        )
+    ).to_dict()
+
+
+def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) -> dict:
+    """Median level per row × key area, coloured by level and labelled with the number."""
+    import altair as alt
+
+    colours = colours or DEFAULT_COLOURS
+    data = []
+    for row in matrix["rows"]:
+        for cell in row["cells"]:
+            if cell["median"] is None:
+                continue
+            data.append({"row": row["label"], "area": cell["area"], "median": cell["median"],
+                         "band": LEVEL_NAMES[max(1, min(5, round(cell["median"] - 1e-9)))], "text": f"{cell['median']:g}"})  # fmt: skip
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X(
+            "area:N",
+            title=None,
+            sort=[a["name"] for a in matrix["areas"]],
+            axis=alt.Axis(labelAngle=-40),
+        ),
+        y=alt.Y("row:N", title=None, sort=[r["label"] for r in matrix["rows"]]),
+    )
+    rects = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color(
+            "band:N",
+            title="Median level",
+            scale=alt.Scale(
+                domain=list(LEVEL_NAMES.values()), range=[colours[lv] for lv in range(1, 6)]
+            ),
+        ),  # fmt: skip
+    )
+    text = base.mark_text(fontSize=11, color="#0b0c0c").encode(text="text:N")
+    chart = (rects + text).properties(
+        width=36 * len(matrix["areas"]),
+        height=24 * max(1, len(matrix["rows"])),
+        title=title,
+        description=title,
+    )
+    return _config(chart).to_dict()
+
+
+def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
+    """What a template needs: the image and its alternative text. `inline=True` embeds the
+    SVG as a data URI (for PDFs, which fetch nothing)."""
+    src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
+    return {"src": src, "alt": alt_text}

@@ -1,0 +1,286 @@
+"""Every figure on the dashboards and published pages, defined once. See docs/metrics.md.
+
+All reads take a `Scope` (round + optional region, type, nation, enabler). Aggregation happens
+in the database with a fixed number of queries whatever the number of organisations; the
+results are plain dicts so they can be cached (`analytics/cache.py`), rendered, charted and
+exported the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts, rate
+from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.frameworks.models import KeyArea, Theme, ValueCode
+from diagnostic.organisations.models import OrganisationType, Region
+
+SUBMITTED = Response.Status.SUBMITTED
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which responses a figure covers."""
+
+    round_id: int
+    region_id: int | None = None
+    org_type: str = ""
+    nation: str = ""
+    enabler: str = ""  # enabler code: only value codes tagged with it
+
+    def key(self) -> str:
+        return ":".join(f"{k}={v}" for k, v in asdict(self).items())
+
+
+def responses(scope: Scope) -> QuerySet[Response]:
+    """The eligible organisations' responses in scope (eligible = has a response row)."""
+    qs = Response.objects.filter(round_id=scope.round_id)
+    if scope.region_id:
+        qs = qs.filter(organisation__region_id=scope.region_id)
+    if scope.org_type:
+        qs = qs.filter(organisation__type=scope.org_type)
+    if scope.nation:
+        qs = qs.filter(organisation__nation=scope.nation)
+    return qs
+
+
+def submitted_answers(scope: Scope) -> QuerySet[Answer]:
+    """Answers of submitted responses in scope: the only answers any result is built from."""
+    qs = Answer.objects.filter(response__in=responses(scope).filter(status=SUBMITTED))
+    if scope.enabler:
+        qs = qs.filter(value_code__enablers__code=scope.enabler)
+    return qs
+
+
+# --- Participation ----------------------------------------------------------------------------
+def _stage_counts() -> dict:
+    return {
+        "eligible": Count("pk"),
+        "submitted": Count("pk", filter=Q(status=SUBMITTED)),
+        "in_progress": Count(
+            "pk", filter=Q(status=Response.Status.DRAFT, started_at__isnull=False)
+        ),
+    }
+
+
+def _finish(row: dict) -> dict:
+    row["not_started"] = row["eligible"] - row["submitted"] - row["in_progress"]
+    row["rate"] = rate(row["submitted"], row["eligible"])
+    return row
+
+
+def participation(scope: Scope) -> dict:
+    """Eligible, submitted, in progress, not started and the submission rate, in one query."""
+    return _finish(responses(scope).aggregate(**_stage_counts()))
+
+
+def participation_by(scope: Scope, dimension: str) -> list[dict]:
+    """The same figures per region, type or nation, in one query."""
+    field = {
+        "region": "organisation__region__name",
+        "type": "organisation__type",
+        "nation": "organisation__nation",
+    }[dimension]
+    rows = responses(scope).values(field).annotate(**_stage_counts()).order_by(field)
+    labels = dict(OrganisationType.choices)
+    out = []
+    for row in rows:
+        key = row.pop(field)
+        out.append(_finish({"key": key, "label": labels.get(key, key), **row}))
+    return out
+
+
+# --- Levels -----------------------------------------------------------------------------------
+GROUPS = {
+    "theme": ("value_code__key_area__theme_id", Theme),
+    "key_area": ("value_code__key_area_id", KeyArea),
+    "value_code": ("value_code_id", ValueCode),
+}
+
+
+def _outline(round_id: int, by: str) -> list:
+    version_id = (
+        Round.objects.filter(pk=round_id).values_list("framework_version_id", flat=True).first()
+    )
+    model = GROUPS[by][1]
+    return list(model.objects.filter(version_id=version_id).order_by("position"))
+
+
+def levels_by(scope: Scope, by: str = "key_area", *, national: bool = True) -> list[dict]:
+    """Distribution of current and target levels, priorities and flags per theme, key area or
+    value code, with medians, means and how many organisations each row is built from."""
+    field = GROUPS[by][0]
+    answers = submitted_answers(scope)
+    current = answers.values(field, "current_level").annotate(n=Count("pk")).order_by()
+    target = (
+        answers.filter(target_level__isnull=False)
+        .values(field, "target_level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    extra = (
+        answers.values(field)
+        .annotate(
+            organisations=Count("response", distinct=True),
+            high=Count("pk", filter=Q(priority="high")),
+            medium=Count("pk", filter=Q(priority="medium")),
+            low=Count("pk", filter=Q(priority="low")),
+            none=Count("pk", filter=Q(priority="none")),
+            support_n=Count("pk", filter=Q(want_support=True)),
+            share_n=Count("pk", filter=Q(could_share=True)),
+            support_orgs=Count("response", filter=Q(want_support=True), distinct=True),
+            share_orgs=Count("response", filter=Q(could_share=True), distinct=True),
+        )
+        .order_by()
+    )
+    cur: dict = defaultdict(dict)
+    for r in current:
+        cur[r[field]][r["current_level"]] = r["n"]
+    tgt: dict = defaultdict(dict)
+    for r in target:
+        tgt[r[field]][r["target_level"]] = r["n"]
+    ext = {r[field]: r for r in extra}
+    rows = []
+    for item in _outline(scope.round_id, by):
+        counts, targets, e = cur.get(item.pk, {}), tgt.get(item.pk, {}), ext.get(item.pk, {})
+        n_orgs = e.get("organisations", 0)
+        row = {
+            "id": item.pk,
+            "code": getattr(item, "code", ""),
+            "name": getattr(item, "name", None) or getattr(item, "title", ""),
+            "organisations": n_orgs,
+            "suppressed": (not national) and n_orgs < MIN_GROUP,
+            "counts": {lv: counts.get(lv, 0) for lv in range(0, 6)},
+            "answers": sum(counts.get(lv, 0) for lv in range(1, 6)),
+            "not_assessed": counts.get(0, 0),
+            "median": median_from_counts(counts),
+            "mean": mean_from_counts(counts),
+            "target_counts": {lv: targets.get(lv, 0) for lv in range(1, 6)},
+            "target_median": median_from_counts(targets),
+            "priorities": {k: e.get(k, 0) for k in ("high", "medium", "low", "none")},
+            "want_support": e.get("support_n", 0),
+            "could_share": e.get("share_n", 0),
+            "support_orgs": e.get("support_orgs", 0),
+            "share_orgs": e.get("share_orgs", 0),
+        }
+        if by == "key_area":
+            row["theme_id"] = item.theme_id
+        elif by == "value_code":
+            row["key_area_id"] = item.key_area_id
+        if row["suppressed"]:
+            row = hide(row)
+        rows.append(row)
+    return rows
+
+
+def hide(row: dict) -> dict:
+    """Blank every figure of a row built from too few organisations, keeping its labels."""
+    keep = {"id", "code", "name", "theme_id", "key_area_id", "suppressed", "label", "key"}
+    return {k: (v if k in keep else None) for k, v in row.items()}
+
+
+def heatmap(scope: Scope, rows: str = "region", *, national: bool = True) -> dict:
+    """Median current level per (region or type) × key area, with organisation counts."""
+    row_field = {
+        "region": "response__organisation__region__name",
+        "type": "response__organisation__type",
+    }[rows]
+    answers = submitted_answers(scope)
+    counts = (
+        answers.values(row_field, "value_code__key_area_id", "current_level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    orgs = (
+        answers.values(row_field, "value_code__key_area_id")
+        .annotate(organisations=Count("response", distinct=True))
+        .order_by()
+    )
+    dist: dict = defaultdict(lambda: defaultdict(dict))
+    for r in counts:
+        dist[r[row_field]][r["value_code__key_area_id"]][r["current_level"]] = r["n"]
+    n_orgs = {(r[row_field], r["value_code__key_area_id"]): r["organisations"] for r in orgs}
+    areas = _outline(scope.round_id, "key_area")
+    labels = dict(OrganisationType.choices)
+    if rows == "region":
+        keys = [r.name for r in Region.objects.order_by("code") if r.name in dist]
+    else:
+        keys = [t for t, _ in OrganisationType.choices if t in dist]
+    matrix = []
+    for key in keys:
+        cells = []
+        for area in areas:
+            n = n_orgs.get((key, area.pk), 0)
+            hidden = (not national) and n < MIN_GROUP
+            cells.append({
+                "area": area.name, "area_code": area.code, "organisations": n, "suppressed": hidden,
+                "median": None if hidden else median_from_counts(dist[key][area.pk]),
+                "mean": None if hidden else mean_from_counts(dist[key][area.pk]),
+            })  # fmt: skip
+        matrix.append({"key": key, "label": labels.get(key, key), "cells": cells})
+    return {"areas": [{"code": a.code, "name": a.name} for a in areas], "rows": matrix}
+
+
+def change_between(scope: Scope, earlier_round_id: int, *, national: bool = True) -> list[dict]:
+    """Per key area: median and mean now and in an earlier round of the same framework."""
+    now = {r["code"]: r for r in levels_by(scope, "key_area", national=national)}
+    before_scope = Scope(
+        earlier_round_id, scope.region_id, scope.org_type, scope.nation, scope.enabler
+    )
+    before = {r["code"]: r for r in levels_by(before_scope, "key_area", national=national)}
+    out = []
+    for code, row in now.items():
+        prev = before.get(code, {})
+        out.append({
+            "code": code, "name": row["name"],
+            "median_now": row["median"], "median_before": prev.get("median"),
+            "mean_now": row["mean"], "mean_before": prev.get("mean"),
+            "organisations_now": row["organisations"], "organisations_before": prev.get("organisations"),
+            "change": (row["mean"] - prev["mean"]) if row["mean"] is not None and prev.get("mean") is not None else None,
+        })  # fmt: skip
+    return out
+
+
+def comparable_rounds(round_id: int) -> QuerySet[Round]:
+    """Earlier rounds on the same framework version, newest first."""
+    rnd = Round.objects.get(pk=round_id)
+    return Round.objects.filter(
+        framework_version_id=rnd.framework_version_id, opens_on__lt=rnd.opens_on
+    ).order_by("-opens_on")
+
+
+def councils_at(
+    scope: Scope, value_code_id: int, *, named_region_ids: set[int] | None = None
+) -> list[dict]:
+    """The councils behind one value code's figures, with their answer.
+
+    `named_region_ids=None` means every council may be named (the national team); otherwise
+    only councils in those regions that consented to regional sharing are listed.
+    """
+    answers = (
+        submitted_answers(scope)
+        .filter(value_code_id=value_code_id)
+        .select_related("response__organisation__region")
+        .order_by("response__organisation__name")
+    )
+    if named_region_ids is not None:
+        answers = answers.filter(
+            response__organisation__region_id__in=named_region_ids,
+            response__consent_regional_sharing=True,
+        )
+    return [
+        {
+            "organisation": a.response.organisation,
+            "response_id": a.response_id,
+            "current_level": a.current_level,
+            "target_level": a.target_level,
+            "priority": a.get_priority_display(),
+            "want_support": a.want_support,
+            "could_share": a.could_share,
+            "comment": a.comment,
+        }
+        for a in answers
+    ]

@@ -244,6 +244,8 @@ class ReminderForm(forms.Form):
             "max_length": f"Keep the message to {REMINDER_BODY_MAX} characters or fewer.",
         },
     )
+    # A fresh id per preview: sending the same preview twice sends once.
+    request_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

@@ -308,9 +308,17 @@ class Reminder(models.Model):
     skipped_count = models.PositiveIntegerField(
         default=0, help_text="Councils in the selection left out because they have no lead."
     )
+    request_id = models.CharField(
+        max_length=64, blank=True, help_text="From the preview form: a second click sends nothing."
+    )
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_id"], condition=~models.Q(request_id=""), name="reminder_sent_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.round} reminder of {self.sent_at:%Y-%m-%d %H:%M}"

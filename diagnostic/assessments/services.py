@@ -525,6 +525,14 @@ class ReminderResult:
     skipped: list[Response]  # councils left out because they have no lead
 
 
+class AlreadySent(Exception):
+    """This preview's reminder was sent already (a double click, or a resubmitted form)."""
+
+    def __init__(self, reminder):
+        self.reminder = reminder
+        super().__init__(f"reminder {reminder.pk} was already sent")
+
+
 def do_send_reminders(
     *,
     by: User,
@@ -533,6 +541,7 @@ def do_send_reminders(
     subject: str,
     body: str,
     filter_description: str = "",
+    request_id: str = "",
 ) -> ReminderResult:
     """Email the leads of the councils in `responses` that have not submitted, one email each.
 
@@ -542,6 +551,9 @@ def do_send_reminders(
     """
     access.require_national_admin(by)
     subject, body = check_reminder_text(subject, body)
+    request_id = request_id[:64]
+    if request_id and Reminder.objects.filter(request_id=request_id).exists():
+        raise AlreadySent(Reminder.objects.get(request_id=request_id))
     if not round.is_accepting_answers():
         raise ValidationError("Reminders can be sent only while the round is open.")
     plan = reminder_plan(round, responses)
@@ -558,6 +570,7 @@ def do_send_reminders(
             body=body,
             organisation_count=len(plan.targets),
             skipped_count=len(plan.skipped),
+            request_id=request_id,
         )
         recipients = []
         for response in plan.targets:

@@ -298,3 +298,24 @@ class ReminderTests(TrackingTestCase):
             reverse("assessments:reminders", args=[987654321]),
         ]:
             self.assertEqual(self.client.get(url).status_code, 404, url)
+
+
+class ReminderSentOnceTests(TrackingTestCase):
+    def test_sending_the_same_preview_twice_sends_once(self):
+        from django.core import mail
+        from django.urls import reverse
+
+        from diagnostic.assessments.models import Reminder
+
+        self.client.force_login(self.erin)
+        url = reverse("assessments:reminder_new", args=[self.round.pk])
+        form = self.client.get(url).context["form"]
+        data = {"subject": "Reminder", "body": "Please finish {organisation}.", "action": "send",
+                "request_id": form.initial["request_id"]}  # fmt: skip
+        self.client.post(url, data)
+        sent = len(mail.outbox)
+        self.assertGreater(sent, 0)
+        r = self.client.post(url, data, follow=True)
+        self.assertContains(r, "That reminder was sent already; it was not sent again.")
+        self.assertEqual(len(mail.outbox), sent)
+        self.assertEqual(Reminder.objects.count(), 1)

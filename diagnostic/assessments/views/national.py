@@ -3,6 +3,8 @@ remind the leads of councils that have not submitted, and reopen a response."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -129,7 +131,9 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_admin(request.user, round_id)
     filter_form = TrackingFilterForm(request.GET, round=rnd)
     subject, body = services.default_reminder_text(rnd)
-    form = ReminderForm(posted(request), initial={"subject": subject, "body": body})
+    form = ReminderForm(
+        posted(request), initial={"subject": subject, "body": body, "request_id": uuid.uuid4().hex}
+    )
     ctx = {
         "round": rnd,
         "filter_form": filter_form,
@@ -145,8 +149,11 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
             result = services.do_send_reminders(
                 by=request.user, round=rnd, responses=selection,
                 subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
-                filter_description=filter_form.describe(),
+                filter_description=filter_form.describe(), request_id=form.cleaned_data["request_id"],
             )  # fmt: skip
+        except services.AlreadySent as exc:
+            messages.info(request, "That reminder was sent already; it was not sent again.")
+            return redirect("assessments:reminder", round_id=rnd.pk, reminder_id=exc.reminder.pk)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "diagnostic.assessments",
     "diagnostic.reports",
     "diagnostic.analytics",
+    "diagnostic.plans",
     "diagnostic.demo",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("diagnostic.organisations.urls")),
     path("", include("diagnostic.assessments.urls")),
     path("", include("diagnostic.analytics.urls")),
+    path("", include("diagnostic.plans.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

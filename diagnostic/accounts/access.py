@@ -332,3 +332,62 @@ def get_cluster_for_user(user: User, cluster_id, *, manage: bool = False):
     if is_national(user) or in_region:
         return cluster
     raise Http404
+
+
+# --- Action plans -----------------------------------------------------------------------------
+def can_edit_action_plan(user: User, response) -> bool:
+    """Only the organisation's own lead changes its action plan (at any stage of the round:
+    the plan is worked on long after the response is submitted)."""
+    return role_in(user, response.organisation) == Role.LEAD
+
+
+def require_action_plan_editor(user: User, response) -> None:
+    if not can_edit_action_plan(user, response):
+        raise PermissionDenied("Only the organisation's lead can change the action plan.")
+
+
+def get_action_plan_response(user: User, response_id, *, write: bool = False):
+    """The response whose action plan the user may read; with `write=True`, may change.
+
+    The organisation's members (lead, contributor, viewer) and the national team read it.
+    Regional leads do not, even with consent to share the named response: the plan names the
+    council's officers and is its own working document (docs/decisions/0009). Readers who may
+    not write get 403; everyone else 404.
+    """
+    from diagnostic.assessments.models import Response
+
+    response = (
+        Response.objects.select_related(
+            "round__framework_version__framework", "organisation__region"
+        )
+        .filter(pk=_int(response_id))
+        .first()
+    )
+    if response is None:
+        raise Http404
+    if role_in(user, response.organisation) is None and not is_national(user):
+        raise Http404
+    if write:
+        require_action_plan_editor(user, response)
+    return response
+
+
+def get_action_for_user(user: User, response_id, action_id, *, write: bool = False):
+    """An action of that response's plan, under the same rules as `get_action_plan_response`.
+
+    An action id that belongs to another response (even the user's own council's other
+    round) is 404: the URL names both, and both must agree.
+    """
+    from diagnostic.plans.models import Action
+
+    response = get_action_plan_response(user, response_id, write=write)
+    action = (
+        Action.objects.select_related("updated_by", "created_by")
+        .prefetch_related("value_codes")
+        .filter(pk=_int(action_id), response=response)
+        .first()
+    )
+    if action is None:
+        raise Http404
+    action.response = response  # already loaded, with its round and organisation
+    return action

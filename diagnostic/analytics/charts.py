@@ -87,7 +87,11 @@ def level_distribution(
                 "share": n / row["answers"], "label": f"{round(100 * n / row['answers'])}%" if n / row["answers"] >= 0.08 else "",
             })  # fmt: skip
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("group:N", sort=alt.SortField("order"), title=None)
+        y=alt.Y(
+            "group:N",
+            sort=[r["name"] for r in rows if not r.get("suppressed") and r.get("answers")],
+            title=None,
+        )
     )
     bars = base.mark_bar(stroke="#ffffff", strokeWidth=1).encode(
         x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of answers", scale=alt.Scale(domain=[0, 1]), stack="zero"),
@@ -240,3 +244,85 @@ def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
     SVG as a data URI (for PDFs, which fetch nothing)."""
     src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
     return {"src": src, "alt": alt_text}
+
+
+def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dict:
+    """Per key area, the council's median level beside each comparison group's median."""
+    import altair as alt
+
+    labels = {g["key"]: g["label"] for g in groups}
+    data = []
+    for order, row in enumerate(table):
+        if row["median"] is not None:
+            data.append(
+                {
+                    "area": row["name"],
+                    "order": order,
+                    "who": "Your council",
+                    "median": row["median"],
+                }
+            )
+        for cell in row["cells"]:
+            if not cell["too_few"] and cell["median"] is not None:
+                data.append(
+                    {
+                        "area": row["name"],
+                        "order": order,
+                        "who": labels[cell["group"]],
+                        "median": cell["median"],
+                    }
+                )
+    who = ["Your council", *[g["label"] for g in groups]]
+    shapes = ["diamond", "circle", "square", "triangle-up", "cross"][: len(who)]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_point(size=90, filled=True, opacity=0.9)
+        .encode(
+            y=alt.Y("area:N", sort=[r["name"] for r in table], title=None),
+            x=alt.X(
+                "median:Q",
+                title="Median level",
+                scale=alt.Scale(domain=[1, 5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5]),
+            ),
+            color=alt.Color(
+                "who:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=who,
+                    range=["#0b0c0c", "#1d70b8", "#f47738", "#4c2c92", "#00703c"][: len(who)],
+                ),
+            ),
+            shape=alt.Shape("who:N", title=None, scale=alt.Scale(domain=who, range=shapes)),
+        )
+        .properties(width=480, height=max(80, 26 * len(table)), title=title, description=title)
+    )
+    return _config(chart).to_dict()
+
+
+def value_code_grid(answers: list, *, title: str, colours: dict[int, str] | None = None) -> dict:
+    """Every value code as a cell, coloured by the council's current level and labelled."""
+    import altair as alt
+
+    colours = colours or DEFAULT_COLOURS
+    data, seen = [], {}
+    for a in answers:
+        area = a.value_code.key_area.name
+        seen[area] = seen.get(area, 0) + 1
+        lv = a.current_level
+        band = LEVEL_NAMES.get(lv, "Not yet assessed" if lv == 0 else "Not answered")
+        data.append({"area": area, "col": seen[area], "code": a.value_code.code, "band": band,
+                     "text": f"{a.value_code.code}: {lv if lv else '–'}"})  # fmt: skip
+    domain = [*LEVEL_NAMES.values(), "Not yet assessed", "Not answered"]
+    rng = [colours[lv] for lv in range(1, 6)] + ["#b1b4b6", "#f3f2f1"]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("col:O", title=None, axis=None), y=alt.Y("area:N", title=None, sort=None)
+    )
+    rects = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
+        color=alt.Color("band:N", title="Current level", scale=alt.Scale(domain=domain, range=rng))
+    )
+    text = base.mark_text(fontSize=9, color="#0b0c0c").encode(text="text:N")
+    chart = (rects + text).properties(
+        width=7 * 62, height=26 * max(1, len(seen)), title=title, description=title
+    )
+    return _config(chart).to_dict()

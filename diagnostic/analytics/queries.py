@@ -30,6 +30,8 @@ class Scope:
     org_type: str = ""
     nation: str = ""
     enabler: str = ""  # enabler code: only value codes tagged with it
+    spend_band: str = ""  # councils of a similar profile
+    exclude_organisation_id: int | None = None  # "councils like you" leaves you out
 
     def key(self) -> str:
         return ":".join(f"{k}={v}" for k, v in asdict(self).items())
@@ -44,6 +46,10 @@ def responses(scope: Scope) -> QuerySet[Response]:
         qs = qs.filter(organisation__type=scope.org_type)
     if scope.nation:
         qs = qs.filter(organisation__nation=scope.nation)
+    if scope.spend_band:
+        qs = qs.filter(spend_band=scope.spend_band)
+    if scope.exclude_organisation_id:
+        qs = qs.exclude(organisation_id=scope.exclude_organisation_id)
     return qs
 
 

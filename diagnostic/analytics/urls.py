@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnostic.analytics import views
+from diagnostic.analytics import council_views, views
 
 app_name = "analytics"
 
@@ -24,6 +24,10 @@ urlpatterns = [
         name="export_xlsx",
     ),
     path("charts/<str:digest>.svg", views.chart_svg, name="chart"),
+    path("responses/<int:response_id>/results/", council_views.results, name="council_results"),
+    path(
+        "responses/<int:response_id>/results.pdf", council_views.report_pdf, name="council_report"
+    ),
     path("results/", views.public_results, name="public_results"),
     path("results/<int:round_id>/", views.public_results, name="public_round"),
     path("results/<int:round_id>/results.csv", views.public_csv, name="public_csv"),

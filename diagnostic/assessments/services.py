@@ -4,6 +4,8 @@ Rules kept here and nowhere else:
 - an answer is saved only while its response is a draft and its round accepts answers;
 - every save names the version it was based on: a stale one is refused (`StaleAnswer`), never
   silently overwritten; a replay of a save already applied (same request id) changes nothing;
+- answers carried forward from the previous round fill only empty answers, and stay marked
+  (blocking submission) until the lead confirms them or changes them;
 - only an organisation's lead submits, and only a complete response;
 - only a national admin reopens, with a reason, and the submitted version stays on record;
 - only a national admin sends reminders, only while the round is open, and only to the leads
@@ -249,8 +251,10 @@ def do_save_answer(
             raise StaleAnswer(current)
         answered = Answer.objects.filter(response=OuterRef("pk"), current_level__isnull=False)
         Response.objects.filter(pk=locked.pk).update(
-            answered_count=Subquery(
-                answered.values("response").annotate(n=Count("pk")).values("n")[:1]
+            # No level anywhere yet (a comment or priority saved first): the count is 0, not NULL.
+            answered_count=Coalesce(
+                Subquery(answered.values("response").annotate(n=Count("pk")).values("n")[:1]),
+                Value(0),
             ),
             last_activity_at=now,
             started_at=Coalesce(F("started_at"), Value(now)),
@@ -276,6 +280,197 @@ def check_can_answer(user: User, response: Response) -> None:
     role = access.role_in(user, response.organisation)
     if role not in (Role.LEAD,):
         raise PermissionDenied("Only the organisation's lead can change the consolidated response.")
+
+
+# --- Starting from the previous round ---------------------------------------------------------
+class NoPreviousResponse(Exception):
+    """The round follows no other round, or the organisation never submitted to that one."""
+
+
+def previous_response(response: Response) -> Response | None:
+    """The organisation's response to the round this one follows, if it was ever submitted."""
+    if response.round.previous_round_id is None:
+        return None
+    previous = (
+        Response.objects.select_related("round")
+        .filter(round_id=response.round.previous_round_id, organisation_id=response.organisation_id)
+        .first()
+    )
+    if previous is None or not (previous.is_submitted or previous.submissions.exists()):
+        return None
+    return previous
+
+
+def carried_forward_by_area(response: Response) -> dict[int, int]:
+    """Key area id -> this response's answers carried forward and not yet confirmed."""
+    rows = (
+        Answer.objects.filter(response=response, carried_forward=True)
+        .values("value_code__key_area")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["value_code__key_area"]: r["n"] for r in rows}
+
+
+def submitted_answers(response: Response) -> dict[str, dict]:
+    """The answers of a response as last submitted, by value code code.
+
+    A submitted response's answers are what it submitted; a response reopened since (and not
+    submitted again) is read from its last submission's snapshot instead.
+    """
+    if response.is_submitted:
+        return {
+            a.value_code.code: a.values() for a in response.answers.select_related("value_code")
+        }
+    last = response.submissions.order_by("-number").first()
+    if last is None:
+        return {}
+    out = {}
+    for code, stored in (last.snapshot.get("answers") or {}).items():
+        values = {f: stored.get(f) for f in ANSWER_FIELDS}
+        if values["target_date"]:
+            values["target_date"] = dt.date.fromisoformat(values["target_date"])
+        values["priority"] = values["priority"] or ""
+        values["comment"] = values["comment"] or ""
+        values["could_share"] = bool(values["could_share"])
+        values["want_support"] = bool(values["want_support"])
+        out[code] = values
+    return out
+
+
+def _is_empty(answer: Answer) -> bool:
+    """Saved with nothing in it (a blank form was autosaved): not an answer to keep."""
+    return (
+        answer.current_level is None
+        and answer.target_level is None
+        and answer.target_date is None
+        and not answer.priority
+        and not answer.comment
+        and not answer.could_share
+        and not answer.want_support
+    )
+
+
+def _answers_changed(response_id: int, now: dt.datetime) -> None:
+    """Recount a response's answered value codes and note the activity."""
+    answered = Answer.objects.filter(response=OuterRef("pk"), current_level__isnull=False)
+    Response.objects.filter(pk=response_id).update(
+        answered_count=Coalesce(
+            Subquery(answered.values("response").annotate(n=Count("pk")).values("n")[:1]),
+            Value(0),
+        ),
+        last_activity_at=now,
+        started_at=Coalesce(F("started_at"), Value(now)),
+    )
+
+
+def do_start_from_previous(*, response: Response, by: User) -> int:
+    """Copy the organisation's last submitted answers from the previous round into this draft.
+
+    Only value codes without an answer are filled (an answer already given is never
+    overwritten); each copy is marked `carried_forward` until the lead confirms or changes it.
+    Value codes are matched by code, so a round on a newer framework version takes the codes
+    that are still there. Returns how many answers were copied. Only the lead; only while the
+    response can be changed. Raises NoPreviousResponse when there is nothing to start from.
+    """
+    check_can_answer(by, response)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+        if not locked.is_editable:
+            raise ResponseLocked(response.pk)
+        previous = previous_response(locked)
+        if previous is None:
+            raise NoPreviousResponse(response.pk)
+        source = submitted_answers(previous)
+        existing = {a.value_code_id: a for a in Answer.objects.filter(response=locked)}
+        codes = ValueCode.objects.filter(version_id=locked.round.framework_version_id).order_by(
+            "position"
+        )
+        created: list[Answer] = []
+        copied: list[str] = []
+        for vc in codes:
+            values = source.get(vc.code)
+            if values is None or values.get("current_level") is None:
+                continue
+            answer = existing.get(vc.pk)
+            if answer is None:
+                created.append(
+                    Answer(response=locked, value_code=vc, carried_forward=True, version=1,
+                           updated_by=None, **values)
+                )  # fmt: skip
+                copied.append(vc.code)
+            elif _is_empty(answer):
+                refilled = Answer.objects.filter(pk=answer.pk, version=answer.version).update(
+                    **values, carried_forward=True, version=F("version") + 1, updated_by=None,
+                    updated_at=None, last_request_id="",
+                )  # fmt: skip
+                if refilled:
+                    copied.append(vc.code)
+        Answer.objects.bulk_create(created, batch_size=500)
+        if copied:
+            _answers_changed(locked.pk, timezone.now())
+            record(
+                "answers.carried_forward",
+                actor=by,
+                obj=locked,
+                organisation=locked.organisation,
+                from_response=previous.pk,
+                from_round=previous.round.name,
+                count=len(copied),
+                value_codes=copied,
+            )
+            _carry_plan_forward(previous, locked, by)
+    return len(copied)
+
+
+def _carry_plan_forward(previous: Response, response: Response, by: User) -> None:
+    """The action plan follows the answers, where the plans app offers to carry it forward."""
+    import importlib
+
+    from django.apps import apps
+
+    if not apps.is_installed("diagnostic.plans"):
+        return
+    carry_forward = getattr(
+        importlib.import_module("diagnostic.plans.services"), "carry_forward", None
+    )
+    if carry_forward is not None:
+        carry_forward(from_response=previous, to_response=response, by=by)
+
+
+def do_confirm_carried_forward(*, response: Response, by: User, value_codes=None) -> int:
+    """Confirm carried-forward answers as they are: every one, or those of `value_codes`
+    (value codes or their codes). Each confirmed answer moves to a new version, so a form
+    still open on the old one is refused rather than silently applied. Returns how many."""
+    check_can_answer(by, response)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+        if not locked.is_editable:
+            raise ResponseLocked(response.pk)
+        waiting = Answer.objects.filter(response=locked, carried_forward=True)
+        if value_codes is not None:
+            wanted = [v.code if isinstance(v, ValueCode) else str(v) for v in value_codes]
+            waiting = waiting.filter(value_code__code__in=wanted)
+        confirmed = list(
+            waiting.order_by("value_code__position").values_list("value_code__code", flat=True)
+        )
+        if not confirmed:
+            return 0
+        now = timezone.now()
+        Answer.objects.filter(response=locked, value_code__code__in=confirmed).update(
+            carried_forward=False, version=F("version") + 1, updated_at=now, updated_by=by,
+            last_request_id="",
+        )  # fmt: skip
+        _answers_changed(locked.pk, now)
+        record(
+            "answers.confirmed",
+            actor=by,
+            obj=locked,
+            organisation=locked.organisation,
+            count=len(confirmed),
+            value_codes=confirmed,
+        )
+    return len(confirmed)
 
 
 # --- Response details -------------------------------------------------------------------------

@@ -10,6 +10,16 @@ urlpatterns = [
     path("responses/<int:response_id>/areas/<str:area_code>/", council.answer_area, name="area"),
     path("responses/<int:response_id>/next/", council.next_item, name="next"),
     path(
+        "responses/<int:response_id>/start-from-previous/",
+        council.start_from_previous,
+        name="start_from_previous",
+    ),
+    path(
+        "responses/<int:response_id>/areas/<str:area_code>/confirm/",
+        council.confirm_area,
+        name="confirm_area",
+    ),
+    path(
         "responses/<int:response_id>/answers/<str:code>/", council.save_answer, name="save_answer"
     ),
     path("responses/<int:response_id>/details/", council.details, name="details"),

@@ -119,9 +119,12 @@ class BrowserTestCase(StaticLiveServerTestCase):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe_before
 
     @classmethod
-    def _new_context(cls, viewport: dict | None = None):
+    def _new_context(cls, viewport: dict | None = None, *, java_script_enabled: bool = True):
         context = cls.browser.new_context(
-            base_url=cls.live_server_url, viewport=viewport or cls.viewport, locale="en-GB"
+            base_url=cls.live_server_url,
+            viewport=viewport or cls.viewport,
+            locale="en-GB",
+            java_script_enabled=java_script_enabled,
         )
         context.set_default_timeout(TIMEOUT_MS)
         return context
@@ -152,9 +155,10 @@ class BrowserTestCase(StaticLiveServerTestCase):
         """Forget the class's browser session (its cookies), as if opening a new browser."""
         self.context.clear_cookies()
 
-    def new_page(self, viewport: dict | None = None):
-        """A page in a browser context of its own (own cookies), closed after the test."""
-        context = self._new_context(viewport)
+    def new_page(self, viewport: dict | None = None, *, java_script_enabled: bool = True):
+        """A page in a browser context of its own (own cookies and storage), closed after the
+        test; with `java_script_enabled=False`, a browser with JavaScript turned off."""
+        context = self._new_context(viewport, java_script_enabled=java_script_enabled)
         self.addCleanup(context.close)
         return self._new_page_in(context)
 

@@ -1,16 +1,20 @@
 """Plausible demo rounds and responses, generated quickly and the same on every run.
 
-Levels are drawn per council from a baseline that depends on its type and region, shifted per
-key area (social value and SME engagement were weaker in 2018; contract management and
-partnership stronger), with noise per value code. Targets sit one or two levels above where a
-council is, priorities follow the gap, comments come from a bank written in the voice of
-procurement teams (demo/data/comments.yaml).
+Each council has a profile drawn from its GSS code, so it is the same in every round: a
+baseline that depends on its type and region, its own strengths and weaknesses value code by
+value code, and a pace (most councils improve a little between rounds, some fast, some slip
+back). Levels are that profile, shifted per key area for the round (social value and SME
+engagement were weaker in 2018; contract management and partnership stronger; social value rose
+most after the 2020 Social Value Model), with noise per value code. Targets sit one or two levels
+above where a council is, priorities follow the gap, comments come from a bank written in the
+voice of procurement teams (demo/data/comments.yaml).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +51,21 @@ AREA_SHIFT_2018 = {
     "EC": -0.2, "ESM": 0.2, "WP": 0.35, "ESS": -0.1, "CCO": 0.0, "MCR": 0.25, "MSR": 0.1,
     "OSV": -0.35, "SME": -0.2, "VCSE": -0.3,
 }  # fmt: skip
+# How the sector moved from 2018 to 2021: the pandemic sharpened supplier relationships and
+# risk (supplier relief, PPN 02/20) and work with the voluntary sector; the 2020 Social Value
+# Model (PPN 06/20) lifted social value most.
+CHANGE_TO_2021 = {
+    "EC": 0.2, "ESM": 0.15, "WP": 0.1, "ESS": 0.3, "CCO": 0.2, "MCR": 0.15, "MSR": 0.35,
+    "OSV": 0.6, "SME": 0.2, "VCSE": 0.3,
+}  # fmt: skip
+# And from 2021 to now: contract management and category work ahead of the Procurement Act
+# 2023, social value embedding further.
+CHANGE_SINCE_2021 = {
+    "EC": 0.1, "ESM": 0.1, "WP": 0.05, "ESS": 0.1, "CCO": 0.15, "MCR": 0.2, "MSR": 0.05,
+    "OSV": 0.25, "SME": 0.15, "VCSE": 0.05,
+}  # fmt: skip
+AREA_SHIFT_2021 = {k: v + CHANGE_TO_2021[k] for k, v in AREA_SHIFT_2018.items()}
+AREA_SHIFT_NOW = {k: v + CHANGE_SINCE_2021[k] for k, v in AREA_SHIFT_2021.items()}
 FIRST = ["Sarah", "James", "Priya", "David", "Helen", "Mohammed", "Claire", "Gareth", "Aisha",
          "Paul", "Rachel", "Tom", "Siân", "Andrew", "Fiona", "Kwame", "Louise", "Stephen",
          "Emma", "Rhys", "Joanne", "Imran", "Karen", "Neil"]  # fmt: skip
@@ -71,8 +90,22 @@ def person(rng: random.Random) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
-def baseline(org: Organisation, rng: random.Random) -> float:
-    return TYPE_BASE.get(org.type, 2.4) + REGION_SHIFT.get(org.region.name, 0) + rng.gauss(0, 0.45)
+@dataclass(frozen=True)
+class Profile:
+    """A council as it is in every round: the same numbers for the same council."""
+
+    base: float  # where it stood in 2018, on average across value codes
+    pace: float  # how far it moves per round beyond the sector's change; negative: slipping
+    offsets: dict[str, float]  # its own strengths and weaknesses, by value code code
+
+
+def profile(org: Organisation, codes: list[ValueCode]) -> Profile:
+    """Drawn from a generator seeded with the council's GSS code, not from the round's."""
+    rng = random.Random(zlib.crc32(org.gss_code.encode()))
+    region = org.region.name if org.region_id else ""
+    base = TYPE_BASE.get(org.type, 2.4) + REGION_SHIFT.get(region, 0) + rng.gauss(0, 0.45)
+    pace = rng.gauss(0, 0.22)
+    return Profile(base, pace, {vc.code: rng.gauss(0, 0.35) for vc in codes})
 
 
 def comment_for(area_code: str, level: int, rng: random.Random) -> str:
@@ -86,12 +119,13 @@ def comment_for(area_code: str, level: int, rng: random.Random) -> str:
 def make_answers(
     response: Response,
     codes: list[ValueCode],
-    base: float,
+    council: Profile,
     plan: Plan,
     rng: random.Random,
     *,
     when: dt.datetime,
     area_shift: dict[str, float],
+    rounds_since_2018: int = 0,
     by=None,
 ) -> list[Answer]:
     chosen = (
@@ -99,10 +133,11 @@ def make_answers(
         if plan.answered >= len(codes)
         else sorted(rng.sample(codes, plan.answered), key=lambda v: v.position)
     )
+    base = council.base + council.pace * rounds_since_2018
     answers = []
     for vc in chosen:
         area = vc.key_area.code
-        raw = base + area_shift.get(area, 0) + rng.gauss(0, 0.6)
+        raw = base + area_shift.get(area, 0) + council.offsets[vc.code] + rng.gauss(0, 0.5)
         level = max(1, min(5, round(raw)))
         if rng.random() < 0.02:
             level = Answer.NOT_ASSESSED
@@ -178,8 +213,12 @@ def populate_round(
     start: dt.datetime,
     end: dt.datetime,
     authors: dict[int, object] | None = None,
+    rounds_since_2018: int = 0,
 ) -> dict[str, int]:
-    """Fill a round's responses according to `plans` (organisation id → Plan), in bulk."""
+    """Fill a round's responses according to `plans` (organisation id → Plan), in bulk.
+
+    `rounds_since_2018` is how many times each council's own pace applies on top of its 2018
+    profile (0 for 2018, 1 for 2021, 2 now)."""
     authors = authors or {}
     codes = list(
         ValueCode.objects.filter(version=rnd.framework_version)
@@ -202,7 +241,7 @@ def populate_round(
             continue
         org = response.organisation
         when = start + dt.timedelta(seconds=rng.uniform(0.1, 0.95) * span)
-        pending.append((response, plan, baseline(org, rng), when))
+        pending.append((response, plan, profile(org, codes), when))
         fill_details(
             response, org, rng, signed_on=when.date() if plan.submit or rng.random() < 0.3 else None
         )
@@ -218,10 +257,10 @@ def populate_round(
             counts["in_progress"] += 1
     Response.objects.bulk_create(responses, batch_size=500)
     answers: list[Answer] = []
-    for response, plan, base, when in pending:
+    for response, plan, council, when in pending:
         made = make_answers(
-            response, codes, base, plan, rng, when=when, area_shift=area_shift,
-            by=authors.get(response.organisation_id),
+            response, codes, council, plan, rng, when=when, area_shift=area_shift,
+            rounds_since_2018=rounds_since_2018, by=authors.get(response.organisation_id),
         )  # fmt: skip
         answers.extend(made)
     Answer.objects.bulk_create(answers, batch_size=2000)
@@ -257,10 +296,11 @@ def create_round(
     closes_on: dt.date,
     nations: list[str],
     status: str,
+    previous_round: Round | None = None,
 ) -> Round:
     rnd = Round.objects.create(
         name=name, framework_version=version, opens_on=opens_on, closes_on=closes_on,
-        eligibility_date=opens_on, nations=nations, status=status,
+        eligibility_date=opens_on, nations=nations, status=status, previous_round=previous_round,
     )  # fmt: skip
     return rnd
 

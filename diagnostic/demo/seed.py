@@ -7,6 +7,8 @@ users) and adds what later steps need.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,6 +92,7 @@ PEOPLE = [
 class DemoContext:
     framework: FrameworkVersion | None = None
     users: dict[str, User] = field(default_factory=dict)
+    rounds: dict[str, object] = field(default_factory=dict)  # "2018", "2021": Round
     notes: list[str] = field(default_factory=list)
     log: Callable[[str], None] = print
 
@@ -128,13 +131,28 @@ def step_people(ctx: DemoContext) -> None:
         ctx.users[person.key] = user
 
 
-def step_rounds(ctx: DemoContext) -> None:
-    """A closed 2018 round as the real exercise ran, and an open current round mid-way."""
-    import datetime as dt
-    import random
+def _council_ids() -> tuple[int, int]:
+    a, b = (Organisation.objects.get(gss_code=c).pk for c in (COUNCIL_A, COUNCIL_B))
+    return a, b
 
-    from django.utils import timezone
 
+def _eligible(rnd) -> list[tuple[int, str]]:
+    return list(
+        Organisation.objects.alive_on(rnd.eligibility_date)
+        .filter(nation__in=rnd.nations)
+        .order_by("pk")
+        .values_list("pk", "nation")
+    )
+
+
+def _publish(ctx: DemoContext, rnd) -> None:
+    from diagnostic.analytics.models import Publication
+
+    Publication.objects.create(round=rnd, published_by=ctx.users.get("erin"))  # public results
+
+
+def step_round_2018(ctx: DemoContext) -> None:
+    """A closed 2018 round as the real exercise ran, with its results published."""
     from diagnostic.assessments.models import Round
     from diagnostic.demo.responses import AREA_SHIFT_2018, Plan, aware, create_round, populate_round
 
@@ -143,56 +161,105 @@ def step_rounds(ctx: DemoContext) -> None:
         name="NPS 2018", version=ctx.framework, opens_on=dt.date(2018, 7, 2),
         closes_on=dt.date(2018, 10, 31), nations=["England", "Wales"], status=Round.Status.CLOSED,
     )  # fmt: skip
-    orgs = list(
-        Organisation.objects.alive_on(r2018.eligibility_date)
-        .filter(nation__in=r2018.nations)
-        .values_list("pk", "nation")
-    )
+    orgs = _eligible(r2018)
     english = [o for o, n in orgs if n == "England"]
     welsh = [o for o, n in orgs if n == "Wales"]
     rng.shuffle(english)
     rng.shuffle(welsh)
     plans = {o: Plan(59, True) for o in english[:300] + welsh[:18]}
     plans |= {o: Plan(rng.randint(8, 50), False) for o in english[300:322] + welsh[18:20]}
+    a, _ = _council_ids()
+    plans[a] = Plan(59, True)  # Bob's council took part from the start
     counts = populate_round(
         r2018, plans, rng, area_shift=AREA_SHIFT_2018,
         start=aware(dt.date(2018, 7, 16)), end=aware(dt.date(2018, 10, 31), 17),
     )  # fmt: skip
     ctx.log(
-        f"NPS 2018 (closed): {counts['submitted']} submitted, {counts['in_progress']} unfinished"
+        f"NPS 2018 (closed, published): {counts['submitted']} submitted, "
+        f"{counts['in_progress']} unfinished, of {len(orgs)} eligible"
     )
-    from diagnostic.analytics.models import Publication
+    _publish(ctx, r2018)
+    ctx.rounds["2018"] = r2018
 
-    Publication.objects.create(round=r2018, published_by=ctx.users.get("erin"))  # public results
+
+def step_round_2021(ctx: DemoContext) -> None:
+    """A closed 2021 round for the councils of the time, following 2018, results published.
+
+    Eligibility is the register on the opening day: the 2019 Dorset, Bournemouth Christchurch
+    and Poole, Suffolk and Somerset West and Taunton changes, Buckinghamshire (2020) and the two
+    Northamptonshire unitaries (1 April 2021) are in; the councils they replaced are not.
+    """
+    from diagnostic.assessments.models import Round
+    from diagnostic.demo.responses import AREA_SHIFT_2021, Plan, aware, create_round, populate_round
+
+    rng = random.Random(2021)
+    r2021 = create_round(
+        name="NPS 2021", version=ctx.framework, opens_on=dt.date(2021, 7, 5),
+        closes_on=dt.date(2021, 10, 29), nations=["England", "Wales"], status=Round.Status.CLOSED,
+        previous_round=ctx.rounds.get("2018"),
+    )  # fmt: skip
+    a, b = _council_ids()
+    ids = [o for o, _ in _eligible(r2021) if o not in (a, b)]
+    rng.shuffle(ids)
+    eligible = len(ids) + 2
+    submitting = round(eligible * 0.85) - 2
+    unfinished = round(eligible * 0.05)
+    plans = {o: Plan(59, True) for o in ids[:submitting]}
+    plans |= {o: Plan(rng.randint(6, 52), False) for o in ids[submitting : submitting + unfinished]}
+    plans[a] = plans[b] = Plan(59, True)  # both demo councils submitted in 2021
+    counts = populate_round(
+        r2021, plans, rng, area_shift=AREA_SHIFT_2021, rounds_since_2018=1,
+        start=aware(dt.date(2021, 7, 12)), end=aware(dt.date(2021, 10, 29), 17),
+        authors={a: ctx.users.get("bob"), b: ctx.users.get("charlie")},
+    )  # fmt: skip
+    ctx.log(
+        f"NPS 2021 (closed, published): {counts['submitted']} submitted, "
+        f"{counts['in_progress']} unfinished, of {eligible} eligible"
+    )
+    _publish(ctx, r2021)
+    ctx.rounds["2021"] = r2021
+
+
+def step_current_round(ctx: DemoContext) -> None:
+    """The current round, open and mid-way, following 2021.
+
+    Bob's council started from its 2021 answers and has been through about half of them; the
+    rest are still marked as carried forward. Charlie's council has not started, so its lead is
+    offered its 2021 answers as a starting point.
+    """
+    from django.utils import timezone
+
+    from diagnostic.assessments.models import Response, Round
+    from diagnostic.assessments.services import do_start_from_previous
+    from diagnostic.demo.responses import AREA_SHIFT_NOW, Plan, create_round, populate_round
 
     today = timezone.localdate()
+    rng = random.Random(today.year)
     current = create_round(
         name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(days=28),
         closes_on=today + dt.timedelta(days=35), nations=["England", "Wales", "Northern Ireland"],
-        status=Round.Status.OPEN,
+        status=Round.Status.OPEN, previous_round=ctx.rounds.get("2021"),
     )  # fmt: skip
-    ids = list(
-        Organisation.objects.alive_on(current.eligibility_date)
-        .filter(nation__in=current.nations)
-        .values_list("pk", flat=True)
-    )
+    a, b = _council_ids()
+    ids = [o for o, _ in _eligible(current) if o not in (a, b)]
     rng.shuffle(ids)
-    a, b = (Organisation.objects.get(gss_code=c).pk for c in (COUNCIL_A, COUNCIL_B))
-    ids = [i for i in ids if i not in (a, b)]
     n = len(ids)
     plans = {o: Plan(59, True) for o in ids[: n // 4]}
     plans |= {o: Plan(rng.randint(4, 58), False) for o in ids[n // 4 : n * 7 // 10]}
     plans[a] = Plan(31, False)  # Bob's council: half-way through
-    plans[b] = Plan(12, False)
-    shift = {k: v + 0.3 for k, v in AREA_SHIFT_2018.items()} | {"OSV": 0.2, "SME": 0.1}
     counts = populate_round(
-        current, plans, rng, area_shift=shift,
+        current, plans, rng, area_shift=AREA_SHIFT_NOW, rounds_since_2018=2,
         start=timezone.now() - dt.timedelta(days=27), end=timezone.now() - dt.timedelta(hours=2),
-        authors={a: ctx.users.get("bob"), b: ctx.users.get("charlie")},
+        authors={a: ctx.users.get("bob")},
     )  # fmt: skip
+    carried = 0
+    if "bob" in ctx.users and current.previous_round_id:
+        wigan = Response.objects.select_related("round").get(round=current, organisation_id=a)
+        carried = do_start_from_previous(response=wigan, by=ctx.users["bob"])
     ctx.log(
         f"{current.name} (open until {current.closes_on:%d %B %Y}): {counts['submitted']} submitted, "
-        f"{counts['in_progress']} in progress, {counts['not_started']} not started"
+        f"{counts['in_progress']} in progress, {counts['not_started']} not started; "
+        f"{carried} of Wigan's answers carried forward from 2021, to confirm"
     )
 
 
@@ -200,7 +267,9 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_framework,
     step_register,
     step_people,
-    step_rounds,
+    step_round_2018,
+    step_round_2021,
+    step_current_round,
 ]
 
 

@@ -112,6 +112,18 @@ class RolesTableTests(AssessmentTestCase):
             "post", reverse("assessments:submit", args=[t.response_a.pk])
         ),
         "download their organisation's response as PDF": lambda t: t.pdf_ok(),
+        # The regional lead is asked with the council's consent: the plan stays private even then.
+        "read their organisation's action plan": lambda t: t.with_consent(
+            lambda: t.ok("get", reverse("plans:plan", args=[t.response_a.pk]))
+        ),
+        "edit their organisation's action plan": lambda t: t.reaches(
+            "post",
+            reverse("plans:new", args=[t.response_a.pk]),
+            {"title": "Agree a social value policy", "status": "not_started"},
+        ),
+        "download their organisation's action plan (PDF, XLSX, CSV)": lambda t: t.with_consent(
+            t.plan_exports_ok
+        ),
         "see the list of rounds": lambda t: t.ok("get", reverse("assessments:rounds")),
         "create, open, extend and close rounds": lambda t: t.ok(
             "get", reverse("assessments:round_new")
@@ -142,6 +154,15 @@ class RolesTableTests(AssessmentTestCase):
             "diagnostic.assessments.views.pdf.render_pdf", return_value=b"%PDF-1.7 stub"
         ):
             return self.ok("get", reverse("assessments:response_pdf", args=[self.response_a.pk]))
+
+    def plan_exports_ok(self) -> bool:
+        from unittest import mock
+
+        with mock.patch("diagnostic.plans.views.render_pdf", return_value=b"%PDF-1.7 stub"):
+            return all(
+                self.ok("get", reverse(f"plans:export_{fmt}", args=[self.response_a.pk]))
+                for fmt in ("pdf", "xlsx", "csv")
+            )
 
     def test_every_row_of_the_table_has_a_check(self):
         self.assertEqual(set(read_table()), set(self.CHECKS))

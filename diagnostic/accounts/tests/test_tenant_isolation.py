@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from diagnostic.accounts.models import Invitation, Membership, Role
 from diagnostic.accounts.services import do_invite
 from diagnostic.assessments.testing import AssessmentTestCase
+from diagnostic.plans.models import Action, DismissedSuggestion
+from diagnostic.plans.testing import make_action
 
 # Route name -> function of the test case giving URL args that name a Council B object.
 OTHER_COUNCILS_OBJECT = {
@@ -21,11 +23,27 @@ OTHER_COUNCILS_OBJECT = {
     "assessments:response": lambda t: [t.response_b.pk],
     "assessments:area": lambda t: [t.response_b.pk, "EC"],
     "assessments:next": lambda t: [t.response_b.pk],
+    "assessments:start_from_previous": lambda t: [t.response_b.pk],
+    "assessments:confirm_area": lambda t: [t.response_b.pk, "EC"],
     "assessments:save_answer": lambda t: [t.response_b.pk, "EC1"],
     "assessments:details": lambda t: [t.response_b.pk],
     "assessments:submit": lambda t: [t.response_b.pk],
     "assessments:response_pdf": lambda t: [t.response_b.pk],
     "assessments:reopen": lambda t: [t.response_b.pk],
+    "plans:plan": lambda t: [t.response_b.pk],
+    "plans:new": lambda t: [t.response_b.pk],
+    "plans:accept": lambda t: [t.response_b.pk],
+    "plans:dismiss": lambda t: [t.response_b.pk],
+    "plans:restore": lambda t: [t.response_b.pk],
+    "plans:carry_forward": lambda t: [t.response_b.pk],
+    "plans:edit": lambda t: [t.response_b.pk, t.action_b.pk],
+    "plans:status": lambda t: [t.response_b.pk, t.action_b.pk],
+    "plans:delete": lambda t: [t.response_b.pk, t.action_b.pk],
+    "plans:export_csv": lambda t: [t.response_b.pk],
+    "plans:export_xlsx": lambda t: [t.response_b.pk],
+    "plans:export_pdf": lambda t: [t.response_b.pk],
+    "analytics:council_results": lambda t: [t.response_b.pk],
+    "analytics:council_report": lambda t: [t.response_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -77,6 +95,8 @@ class TenantIsolationTests(AssessmentTestCase):
             role=Role.VIEWER,
             organisation=self.council_b,
         )
+        # Council B's action plan has one action (the plans:edit, status and delete routes).
+        self.action_b = make_action(self.response_b, "Council B's action", codes=["EC1"])
 
     def test_every_route_with_parameters_is_classified(self):
         routes = set(named_patterns_with_parameters())
@@ -102,6 +122,11 @@ class TenantIsolationTests(AssessmentTestCase):
         self.assertFalse(self.response_b.answers.exists())
         self.response_b.refresh_from_db()
         self.assertEqual(self.response_b.status, "draft")
+        self.assertEqual(
+            list(Action.objects.filter(response=self.response_b).values_list("status", "version")),
+            [("not_started", 1)],
+        )
+        self.assertFalse(DismissedSuggestion.objects.filter(response=self.response_b).exists())
 
     def test_signed_out_visitors_are_sent_to_sign_in(self):
         for name, args in OTHER_COUNCILS_OBJECT.items():
@@ -117,6 +142,8 @@ class TenantIsolationTests(AssessmentTestCase):
             "organisations:detail",
             "assessments:response",
             "assessments:area",
+            "plans:plan",
+            "plans:edit",
         ]:
             url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
             self.assertEqual(self.client.get(url).status_code, 200, name)

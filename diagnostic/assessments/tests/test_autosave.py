@@ -60,6 +60,13 @@ class AutosaveTests(AssessmentTestCase):
         a = Answer.objects.get(response=self.response_a, value_code__code="EC1")
         self.assertEqual((a.current_level, a.version), (4, 2))
 
+    def test_a_comment_saved_before_any_level_is_chosen_counts_nothing_as_answered(self):
+        r = self.save(current_level=None, target_level=None, comment="Notes first.")
+        self.assertEqual(r.status_code, 200)
+        self.response_a.refresh_from_db()
+        self.assertEqual(self.response_a.answered_count, 0)
+        self.assertIsNotNone(self.response_a.started_at)
+
     def test_two_people_from_the_same_version_one_wins_the_other_sees_both_values(self):
         other_lead = self.make_second_lead()
         self.save(current_level=2, comment="Bob's view")  # Bob creates v1
@@ -127,6 +134,15 @@ class AutosaveTests(AssessmentTestCase):
         self.assertContains(r, "Someone else changed EC1", status_code=409)
         self.assertContains(r, "First", status_code=409)
         self.assertContains(r, "Mine", status_code=409)
+        # Both priorities in words, and the form keeps the change, now based on the saved
+        # version, so that Save replaces the saved answer as the panel says.
+        self.assertContains(r, "<td>High</td><td>High</td>", status_code=409)
+        self.assertContains(r, ">Mine</textarea>", status_code=409)
+        self.assertContains(r, 'name="EC1-version" value="1"', status_code=409)
+        r = self.save(htmx=False, version=1, comment="Mine")
+        self.assertEqual(r.status_code, 302)
+        a = Answer.objects.get(response=self.response_a, value_code__code="EC1")
+        self.assertEqual((a.comment, a.version), ("Mine", 2))
 
     def test_bad_input_is_refused_with_a_message_and_stores_nothing(self):
         cases = [

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
 from diagnostic.assessments import queries, services
 from diagnostic.assessments.forms import AnswerForm, DetailsForm
+from diagnostic.assessments.models import ANSWER_FIELDS, Answer
 from diagnostic.lib.http import posted
 
 
@@ -44,6 +46,16 @@ def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     areas = queries.progress_by_key_area(response)
     total = sum(a.total for a in areas)
+    to_confirm = services.carried_forward_by_area(response)
+    for a in areas:
+        a.to_confirm = to_confirm.get(a.pk, 0)
+    offer = None
+    if (
+        not response.is_submitted
+        and response.round.phase == "open"
+        and not response.answers.exists()
+    ):
+        offer = services.previous_response(response)
     ctx = {
         "response": response,
         "round": response.round,
@@ -56,8 +68,60 @@ def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
         "is_lead": access.role_in(request.user, response.organisation) == Role.LEAD,
         "missing_count": len(services.missing_items(response)) if not response.is_submitted else 0,
         "submissions": response.submissions.select_related("submitted_by", "reopened_by"),
+        "previous_offer": offer,
+        "carried_count": sum(to_confirm.values()),
+        "first_to_confirm": next((a for a in areas if a.to_confirm), None),
     }
     return render(request, "assessments/response_home.html", ctx)
+
+
+@login_required
+@require_POST
+def start_from_previous(request: HttpRequest, response_id: int) -> HttpResponse:
+    """The lead copies the last round's submitted answers into an empty draft."""
+    response = access.get_response_for_user(request.user, response_id, write=True)
+    try:
+        count = services.do_start_from_previous(response=response, by=request.user)
+    except services.ResponseLocked:
+        messages.error(request, "This response can no longer be changed.")
+    except services.NoPreviousResponse:
+        messages.error(request, "There is no submitted response from the last round to start from.")
+    else:
+        name = response.round.previous_round.name
+        if count:
+            messages.success(
+                request,
+                f"{count} answer{pluralize(count)} copied from your {name} response. Each is marked "
+                "“carried forward” until you confirm it or change it: check each one and press "
+                "Save, or confirm a whole key area at once. You can submit once none is left.",
+            )
+        else:
+            messages.info(
+                request, f"Every value code already had an answer: nothing was copied from {name}."
+            )
+    return redirect("assessments:response", response_id=response.pk)
+
+
+@login_required
+@require_POST
+def confirm_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
+    """The lead confirms, as they are, every carried-forward answer in one key area."""
+    response = access.get_response_for_user(request.user, response_id, write=True)
+    area = access.get_key_area_in_round(response, area_code)
+    try:
+        count = services.do_confirm_carried_forward(
+            response=response, by=request.user, value_codes=area.value_codes.all()
+        )
+    except services.ResponseLocked:
+        messages.error(request, "This response can no longer be changed.")
+        return redirect("assessments:response", response_id=response.pk)
+    if count:
+        messages.success(
+            request, f"Confirmed {count} carried-forward answer{pluralize(count)} in {area.name}."
+        )
+    else:
+        messages.info(request, f"No answer in {area.name} was waiting to be confirmed.")
+    return redirect("assessments:area", response_id=response.pk, area_code=area.code)
 
 
 def _area_context(request, response, area, items, forms_by_code=None, conflicts=None):
@@ -77,6 +141,8 @@ def _area_context(request, response, area, items, forms_by_code=None, conflicts=
         "levels": queries.levels_of(response.round.framework_version_id),
         "can_write": _can_write(request, response),
         "last_position": items[-1].value_code.position if items else 0,
+        "carried_count": sum(1 for i in items if i.answer and i.answer.carried_forward),
+        "carried_from": response.round.previous_round if response.round.previous_round_id else None,
     }
 
 
@@ -118,7 +184,7 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
     response = access.get_response_for_user(request.user, response_id, write=True)
     vc = access.get_value_code_in_round(response, code)
     form = AnswerForm(request.POST, prefix=code)
-    status, conflict, saved = 200, None, None
+    status, conflict, saved, mine = 200, None, None, None
     if not form.is_valid():
         status = 422
     else:
@@ -131,6 +197,8 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
             ).answer  # fmt: skip
         except services.StaleAnswer as exc:
             status, conflict = 409, exc.answer
+            # The person's unsaved change, shown beside the saved answer in the same terms.
+            mine = Answer(**{f: form.cleaned_data[f] for f in ANSWER_FIELDS})
         except services.ResponseLocked:
             status = 423
         except ValidationError as exc:
@@ -140,7 +208,7 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
     if request.htmx:
         ctx = {
             "code": code, "vc": vc, "form": form, "saved": saved, "conflict": conflict,
-            "status": status, "response": response,
+            "mine": mine, "status": status, "response": response,
             "levels": queries.levels_of(response.round.framework_version_id) if conflict else [],
         }  # fmt: skip
         return render(request, "assessments/_save_result.html", ctx, status=status)
@@ -155,10 +223,17 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
         messages.error(request, "This response can no longer be changed.")
         return redirect("assessments:response", response_id=response.pk)
     items = queries.items_for(response, key_area=area)
+    if conflict:
+        # Keep the person's change in the form, now based on the saved version, so that Save
+        # replaces the saved answer deliberately, as the conflict panel says.
+        data = request.POST.copy()
+        data[f"{code}-version"] = str(conflict.version)
+        data[f"{code}-request_id"] = uuid.uuid4().hex
+        form = AnswerForm(data, prefix=code)
     ctx = _area_context(
         request, response, area, items,
-        forms_by_code={code: form} if status == 422 else {},
-        conflicts={code: {"theirs": conflict, "mine": form.cleaned_data}} if conflict else {},
+        forms_by_code={code: form} if status in (409, 422) else {},
+        conflicts={code: {"theirs": conflict, "mine": mine}} if conflict else {},
     )  # fmt: skip
     ctx["error_code"] = code
     return render(request, "assessments/answer_area.html", ctx, status=status)

@@ -70,6 +70,18 @@
     if (navigator.onLine) resendPending();
   }
 
+  // Screen readers announce a live region when its text changes, not when the element is
+  // replaced by a new one: put the server's new status into the element already on the page.
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var incoming = evt.detail.fragment && evt.detail.fragment.firstElementChild;
+    if (!target.classList || !target.classList.contains("save-status")) return;
+    if (!incoming || incoming.id !== target.id) return;
+    evt.detail.shouldSwap = false;
+    target.className = incoming.className;
+    target.textContent = incoming.textContent;
+  });
+
   document.addEventListener("htmx:configRequest", function (evt) {
     var form = evt.detail.elt;
     if (!form.matches || !form.matches("form[data-autosave]")) return;
@@ -118,5 +130,12 @@
   window.addEventListener("beforeunload", function (evt) {
     if (document.querySelector("form[data-autosave][data-unsaved]")) { evt.preventDefault(); evt.returnValue = ""; }
   });
-  if (document.readyState !== "loading") restore(); else document.addEventListener("DOMContentLoaded", restore);
+  // Restore only once htmx has set up the forms (it fires htmx:load on the body after doing
+  // so): before that, resending an edit would trigger a form nothing listens to yet. This
+  // script is deferred, so it always runs before then.
+  document.addEventListener("htmx:load", function start(evt) {
+    if (evt.detail.elt !== document.body) return;
+    document.removeEventListener("htmx:load", start);
+    restore();
+  });
 })();

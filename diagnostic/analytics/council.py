@@ -1,0 +1,186 @@
+"""One council's results: its levels, gaps and how it compares with councils like it.
+
+Comparisons use only submitted responses of *other* councils in the same round, grouped by
+the council's region, type, spend band ("similar profile") and nation; a group of fewer than
+5 councils is shown as "too few to compare". No other council is ever named. Definitions are
+in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from diagnostic.analytics.cache import cached
+from diagnostic.analytics.queries import Scope, levels_by
+from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts
+from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.frameworks.models import KeyArea, Theme
+
+PRIORITY_WEIGHT = {"high": 3, "medium": 2, "low": 1, "none": 0, "": 1}
+
+
+def own_levels(response: Response) -> dict:
+    """The council's own answers summarised per key area and theme, with weighted gaps."""
+    answers = list(
+        Answer.objects.filter(response=response)
+        .select_related("value_code__key_area__theme")
+        .order_by("value_code__position")
+    )
+    areas = list(
+        KeyArea.objects.filter(version_id=response.round.framework_version_id)
+        .select_related("theme")
+        .order_by("position")
+    )
+    themes = list(
+        Theme.objects.filter(version_id=response.round.framework_version_id).order_by("position")
+    )
+    by_area: dict[int, list[Answer]] = defaultdict(list)
+    for a in answers:
+        by_area[a.value_code.key_area_id].append(a)
+
+    def summary(items: list[Answer]) -> dict:
+        counts: dict[int, int] = defaultdict(int)
+        targets: dict[int, int] = defaultdict(int)
+        gap = weighted = 0
+        for a in items:
+            if a.current_level is not None:
+                counts[a.current_level] += 1
+            if a.target_level:
+                targets[a.target_level] += 1
+            if a.current_level and a.target_level and a.target_level > a.current_level:
+                g = a.target_level - a.current_level
+                gap += g
+                weighted += g * PRIORITY_WEIGHT.get(a.priority, 1)
+        return {
+            "counts": dict(counts),
+            "median": median_from_counts(counts),
+            "mean": mean_from_counts(counts),
+            "target_median": median_from_counts(targets),
+            "gap": gap,
+            "weighted_gap": weighted,
+            "answered": sum(1 for a in items if a.current_level is not None),
+            "total": len(items),
+        }
+
+    area_rows = []
+    for area in areas:
+        row = {
+            "id": area.pk,
+            "code": area.code,
+            "name": area.name,
+            "theme_id": area.theme_id,
+            **summary(by_area[area.pk]),
+        }
+        area_rows.append(row)
+    theme_rows = []
+    for theme in themes:
+        items = [a for area in areas if area.theme_id == theme.pk for a in by_area[area.pk]]
+        theme_rows.append(
+            {"id": theme.pk, "code": theme.code, "name": theme.name, **summary(items)}
+        )
+    ranked = sorted((r for r in area_rows if r["weighted_gap"]), key=lambda r: -r["weighted_gap"])
+    return {
+        "answers": answers,
+        "areas": area_rows,
+        "themes": theme_rows,
+        "priorities": ranked,
+        "overall": summary(answers),
+    }
+
+
+def comparison_groups(response: Response) -> list[dict]:
+    """The groups a council is compared with, as scopes over the same round."""
+    org = response.organisation
+    groups = [
+        {"key": "region", "label": f"Councils in {org.region.name}", "scope": Scope(response.round_id, region_id=org.region_id, exclude_organisation_id=org.pk)},
+        {"key": "type", "label": f"{org.get_type_display()}s" if not org.get_type_display().endswith("s") else org.get_type_display(),
+         "scope": Scope(response.round_id, org_type=org.type, exclude_organisation_id=org.pk)},
+    ]  # fmt: skip
+    if response.spend_band:
+        groups.append({
+            "key": "profile", "label": f"Similar profile ({response.get_spend_band_display()} third-party spend)",
+            "scope": Scope(response.round_id, spend_band=response.spend_band, exclude_organisation_id=org.pk),
+        })  # fmt: skip
+    groups.append({"key": "nation", "label": f"All councils in {org.nation}",
+                   "scope": Scope(response.round_id, nation=org.nation, exclude_organisation_id=org.pk)})  # fmt: skip
+    return groups
+
+
+def comparisons(response: Response) -> dict:
+    """Per key area: the council's median beside each group's median and distribution."""
+    own = {r["id"]: r for r in own_levels(response)["areas"]}
+    groups = []
+    for g in comparison_groups(response):
+        scope = g["scope"]
+        # Other councils' figures change only when one submits: cached per round version.
+        rows = {r["id"]: r for r in cached("group-levels", response.round_id, (scope.key(),),
+                                           lambda scope=scope: levels_by(scope, "key_area", national=False))}  # fmt: skip
+        size = max((r["organisations"] or 0) for r in rows.values()) if rows else 0
+        groups.append(
+            {
+                **{k: v for k, v in g.items() if k != "scope"},
+                "rows": rows,
+                "size": size,
+                "too_few": size < MIN_GROUP,
+            }
+        )
+    table = []
+    for area_id, mine in own.items():
+        cells = []
+        for g in groups:
+            r = g["rows"].get(area_id)
+            if g["too_few"] or r is None or r["suppressed"]:
+                cells.append({"group": g["key"], "too_few": True})
+            else:
+                share_at_or_above = (
+                    sum(
+                        r["counts"][lv]
+                        for lv in range(1, 6)
+                        if mine["median"] is not None and lv >= mine["median"]
+                    )
+                    / r["answers"]
+                    if r["answers"]
+                    else None
+                )
+                cells.append({"group": g["key"], "too_few": False, "median": r["median"], "mean": r["mean"],
+                              "counts": r["counts"], "answers": r["answers"], "organisations": r["organisations"],
+                              "share_at_or_above": share_at_or_above})  # fmt: skip
+        table.append(
+            {
+                "id": area_id,
+                "code": mine["code"],
+                "name": mine["name"],
+                "median": mine["median"],
+                "cells": cells,
+            }
+        )
+    return {"groups": groups, "table": table}
+
+
+def previous_rounds(response: Response) -> list[dict]:
+    """The council's own key-area medians in earlier submitted rounds of the same framework."""
+    earlier = (
+        Response.objects.filter(
+            organisation=response.organisation,
+            status=Response.Status.SUBMITTED,
+            round__framework_version_id=response.round.framework_version_id,
+            round__opens_on__lt=response.round.opens_on,
+        )
+        .select_related("round")
+        .order_by("round__opens_on")
+    )
+    out = []
+    for r in earlier:
+        levels = own_levels(r)
+        out.append(
+            {
+                "round": r.round,
+                "areas": {a["code"]: a for a in levels["areas"]},
+                "overall": levels["overall"],
+            }
+        )
+    return out
+
+
+def rounds_for(response: Response) -> list[Round]:
+    return [p["round"] for p in previous_rounds(response)]

@@ -1,0 +1,101 @@
+"""A council's results: on screen (the accessible HTML version) and as a PDF report."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from diagnostic.accounts import access
+from diagnostic.analytics import charts, council
+from diagnostic.assessments import queries as assessment_queries
+from diagnostic.frameworks.models import Level
+from diagnostic.reports.pdf import pdf_response, render_pdf
+
+
+def _chart_rows(area_rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "name": r["name"],
+            "counts": {lv: r["counts"].get(lv, 0) for lv in range(0, 6)},
+            "answers": sum(r["counts"].get(lv, 0) for lv in range(1, 6)),
+        }
+        for r in area_rows
+    ]
+
+
+def results_context(request: HttpRequest, response, *, inline_charts: bool) -> dict:
+    own = council.own_levels(response)
+    comp = council.comparisons(response)
+    previous = council.previous_rounds(response)
+    colours = {
+        lv.number: lv.colour
+        for lv in Level.objects.filter(version_id=response.round.framework_version_id)
+    }
+    name = response.organisation.short_name
+    mk = lambda spec, alt_text: charts.chart(spec, alt_text=alt_text, inline=inline_charts)  # noqa: E731
+    ctx = {
+        "response": response,
+        "organisation": response.organisation,
+        "round": response.round,
+        "own": own,
+        "comparison": comp,
+        "previous": previous,
+        "levels": list(
+            Level.objects.filter(version_id=response.round.framework_version_id).order_by("number")
+        ),
+        "charts": {
+            "grid": mk(
+                charts.value_code_grid(
+                    own["answers"],
+                    title=f"{name}: current level of every value code",
+                    colours=colours,
+                ),
+                "Grid of every value code coloured by its current level; the levels are listed in the tables below.",
+            ),
+            "areas": mk(
+                charts.level_distribution(
+                    _chart_rows(own["areas"]), title=f"{name}: levels by key area", colours=colours
+                ),
+                "Stacked bars of the share of value codes at each level in each key area; the figures are in the table below.",
+            ),
+            "compare": mk(
+                charts.comparison_dots(
+                    comp["table"],
+                    comp["groups"],
+                    title=f"{name} compared with other councils (median level)",
+                ),
+                "Dots showing the council's median level in each key area beside the median of each comparison group; the figures are in the table below.",
+            ),
+        },  # fmt: skip
+        "generated_at": timezone.now(),
+    }
+    if response.round_id and hasattr(response, "actions"):
+        ctx["actions"] = list(
+            response.actions.prefetch_related("value_codes").order_by("position", "pk")
+        )
+    return ctx
+
+
+@login_required
+def results(request: HttpRequest, response_id: int) -> HttpResponse:
+    response = access.get_response_for_user(request.user, response_id)
+    return render(
+        request,
+        "analytics/council_results.html",
+        results_context(request, response, inline_charts=False),
+    )
+
+
+@login_required
+def report_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
+    """The results as a report for the council's leadership (the same content as the page)."""
+    response = access.get_response_for_user(request.user, response_id)
+    ctx = results_context(request, response, inline_charts=True)
+    ctx["items"] = assessment_queries.items_for(response)
+    pdf = render_pdf("analytics/council_report_pdf.html", ctx)
+    return pdf_response(
+        pdf, f"{slugify(response.organisation.short_name + ' ' + response.round.name)}-results.pdf"
+    )

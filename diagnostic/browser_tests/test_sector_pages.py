@@ -431,3 +431,19 @@ class RoundPagesTests(SectorTestCase):
         self.assertEqual(page.get_by_role("button", name=re.compile("Publish|Withdraw")).count(), 0)
         self.assert_fits(page, "The rounds list")
         self.assert_accessible(page, "Rounds on a phone")
+
+
+class CouncilResultsPageTests(SectorTestCase):
+    def test_a_councils_results_page_on_a_computer_and_a_phone(self):
+        page = self.page
+        self.sign_in(page, self.bob)
+        response = Response.objects.get(round=self.round, organisation=self.council_a)
+        self.visit(page, f"/responses/{response.pk}/results/")
+        self.assertEqual(page.locator("h1").inner_text(), "Your results: NPS 2026")
+        self.assert_charts(page, 3)
+        self.assertGreater(page.get_by_text("Too few to compare").count(), 0)
+        self.assert_accessible(page, "council results")
+        page.set_viewport_size(MOBILE)
+        self.visit(page, f"/responses/{response.pk}/results/")
+        self.assert_accessible(page, "council results on a phone")
+        self.assert_fits(page, "council results")

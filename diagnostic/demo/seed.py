@@ -263,12 +263,39 @@ def step_current_round(ctx: DemoContext) -> None:
     )
 
 
+def step_action_plan_2021(ctx: DemoContext) -> None:
+    """Wigan's action plan from its 2021 results, part-done, which the current round carries on."""
+    from diagnostic.assessments.models import Response
+    from diagnostic.plans.queries import suggestions_for
+    from diagnostic.plans.services import do_accept_suggestion, do_update_action
+
+    bob = ctx.users.get("bob")
+    a, _ = _council_ids()
+    response = Response.objects.filter(round=ctx.rounds.get("2021"), organisation_id=a).first()
+    if bob is None or response is None:
+        return
+    owners = ["Bob Hughes, Head of Procurement", "Category Manager, Place", "Contract Management Lead",
+              "Social Value Officer"]  # fmt: skip
+    statuses = ["done", "in_progress", "in_progress", "not_started"]
+    accepted = 0
+    for suggestion, owner, status in zip(
+        suggestions_for(response)[:4], owners, statuses, strict=False
+    ):
+        action = do_accept_suggestion(response=response, key=suggestion.key, by=bob)
+        do_update_action(
+            action=action, by=bob, expected_version=action.version, owner=owner, status=status
+        )
+        accepted += 1
+    ctx.log(f"Wigan's 2021 action plan: {accepted} actions from its results, the first done")
+
+
 STEPS: list[Callable[[DemoContext], None]] = [
     step_framework,
     step_register,
     step_people,
     step_round_2018,
     step_round_2021,
+    step_action_plan_2021,
     step_current_round,
 ]
 

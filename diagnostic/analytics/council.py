@@ -9,9 +9,10 @@ in docs/metrics.md.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from diagnostic.analytics.cache import cached
-from diagnostic.analytics.queries import Scope, levels_by
+from diagnostic.analytics.queries import Scope, hide, levels_by
 from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.models import KeyArea, Theme
@@ -110,11 +111,15 @@ def comparisons(response: Response) -> dict:
     """Per key area: the council's median beside each group's median and distribution."""
     own = {r["id"]: r for r in own_levels(response)["areas"]}
     groups = []
+    own_counts = _own_submitted_counts(response)
     for g in comparison_groups(response):
         scope = g["scope"]
-        # Other councils' figures change only when one submits: cached per round version.
-        rows = {r["id"]: r for r in cached("group-levels", response.round_id, (scope.key(),),
-                                           lambda scope=scope: levels_by(scope, "key_area", national=False))}  # fmt: skip
+        # Every council in a group shares one cached aggregate (without anyone left out); the
+        # council's own submitted answers are then taken away. Cached per round version.
+        shared = replace(scope, exclude_organisation_id=None)
+        full = cached("group-levels", response.round_id, (shared.key(),),
+                      lambda shared=shared: levels_by(shared, "key_area", national=True))  # fmt: skip
+        rows = {r["id"]: _without(r, own_counts.get(r["id"])) for r in full}
         size = max((r["organisations"] or 0) for r in rows.values()) if rows else 0
         groups.append(
             {
@@ -155,6 +160,32 @@ def comparisons(response: Response) -> dict:
             }
         )
     return {"groups": groups, "table": table}
+
+
+def _own_submitted_counts(response: Response) -> dict[int, dict[int, int]]:
+    """{key area id: {level: count}} of this council's answers, if its response is submitted
+    (only submitted responses are in any group)."""
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    mine = Answer.objects.filter(
+        response=response, response__status=Response.Status.SUBMITTED, current_level__isnull=False
+    )
+    for area_id, level in mine.values_list("value_code__key_area_id", "current_level"):
+        counts[area_id][level] += 1
+    return counts
+
+
+def _without(row: dict, own: dict[int, int] | None) -> dict:
+    """A group's key-area row with one council's answers taken out, then suppressed if small."""
+    row = dict(row)
+    if own:
+        row["counts"] = {lv: row["counts"][lv] - own.get(lv, 0) for lv in row["counts"]}
+        row["answers"] = sum(row["counts"][lv] for lv in range(1, 6))
+        row["organisations"] -= 1
+        row["median"] = median_from_counts(row["counts"])
+        row["mean"] = mean_from_counts(row["counts"])
+    if row["organisations"] < MIN_GROUP:
+        return hide({**row, "suppressed": True})
+    return row
 
 
 def previous_rounds(response: Response) -> list[dict]:

@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+"""Benchmark the sector dashboards at 10× data and the council PDF report (not a test).
+
+    .venv/bin/python bench/dashboards.py                       # SQLite, scale 10
+    .venv/bin/python bench/dashboards.py --database postgres   # PostgreSQL on 127.0.0.1
+    .venv/bin/python bench/dashboards.py --scale 1 --quick     # try it out
+    ... --write                                                # update docs/performance.md
+
+Seeds with bench/run.py's `seed` (scale 10: about 3,600 organisations, three rounds, about
+520,000 answers), then, in this process through Django's test client (no web server, so the
+figures are the application's own time):
+
+- the national dashboard **as served** (aggregates and charts cached), p50/p95 over repeated
+  requests, and right after a submission (the round's cache version bumped: recomputed once);
+- the **uncached aggregates** (the fallback path: every figure on the dashboard computed from
+  the database, charts excluded), p50/p95;
+- the council **results report PDF**, p50/p95 over several councils, and the peak memory it
+  adds to the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+spec = importlib.util.spec_from_file_location("bench_run", HERE / "run.py")
+run = importlib.util.module_from_spec(spec)
+sys.modules["bench_run"] = run
+spec.loader.exec_module(run)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--database-url", default=run.DEFAULT_PG_URL)
+    p.add_argument("--scale", type=int, default=10)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--write", action="store_true")
+    p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--pdf-round", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--pdf-count", type=int, default=10, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.pdf_round:
+        return pdf_only(args)
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+
+    run.VAR.mkdir(parents=True, exist_ok=True)
+    run.fresh_database(args)
+    try:
+        run.configure_django(args)
+        log(f"== Seeding at scale {args.scale}")
+        seeded = run.seed(args.scale, log)
+        log(
+            f"  {seeded.organisations} organisations, {seeded.answers} answers in {seeded.seconds:.0f}s"
+        )
+        rows = measure(args, seeded, log)
+    finally:
+        run.close_connections() if hasattr(run, "close_connections") else None
+        run.drop_database(args)
+    section = render(args, seeded, rows)
+    print(section)
+    if args.write:
+        run.write_doc(f"dashboards-{args.database}", section)
+        log(f"== Wrote {run.DOC}")
+    return 0
+
+
+def measure(args, seeded, log) -> list[dict]:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from diagnostic.accounts.models import User
+    from diagnostic.analytics import queries
+    from diagnostic.assessments.models import Round
+
+    n_served, n_uncached, n_pdf = (5, 3, 2) if args.quick else (60, 12, 10)
+    admin = User.objects.get(email__startswith="bench-admin")
+    closed = (
+        Round.objects.filter(status=Round.Status.CLOSED).order_by("-opens_on").first()
+        or Round.objects.first()
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(admin)
+    url = f"/dashboards/national/?round={closed.pk}"
+    cache.clear()
+    t = time.perf_counter()
+    assert client.get(url).status_code == 200
+    first = (time.perf_counter() - t) * 1000
+    log(f"  first (cold) dashboard: {first:.0f} ms")
+    served = timed(lambda: client.get(url), n_served)
+
+    scope = queries.Scope(closed.pk)
+
+    def aggregates():
+        queries.participation(scope)
+        queries.participation_by(scope, "region")
+        queries.participation_by(scope, "type")
+        queries.participation_by(scope, "nation")
+        queries.levels_by(scope, "theme")
+        queries.levels_by(scope, "key_area")
+        queries.heatmap(scope, "region")
+        queries.heatmap(scope, "type")
+
+    uncached = timed(aggregates, n_uncached)
+    one = timed(lambda: queries.levels_by(scope, "key_area"), n_uncached)
+
+    # Freshness: a submission bumps the round's cache version; the next request recomputes.
+    from diagnostic.analytics.cache import bump
+
+    bump(closed.pk)
+    t = time.perf_counter()
+    client.get(url)
+    after_submission = (time.perf_counter() - t) * 1000
+
+    pdf = pdf_in_subprocess(args, closed.pk, n_pdf)
+    return [
+        {"what": "national dashboard as served (cached)", "n": n_served, "p50": pct(served, 50), "p95": pct(served, 95),
+         "bar": "p95 ≤ 100 ms", "ok": pct(served, 95) <= 100},
+        {"what": "national dashboard, first request after a submission", "n": 1, "p50": after_submission, "p95": after_submission,
+         "bar": "fresh within 60 s", "ok": True},
+        {"what": "every dashboard aggregate, uncached (fallback path)", "n": n_uncached, "p50": pct(uncached, 50), "p95": pct(uncached, 95),
+         "bar": "≤ 200 ms PostgreSQL, ≤ 600 ms SQLite", "ok": pct(uncached, 95) <= (600 if args.database == "sqlite" else 200)},
+        {"what": "one aggregate (levels by key area), uncached", "n": n_uncached, "p50": pct(one, 50), "p95": pct(one, 95),
+         "bar": "—", "ok": None},
+        {"what": f"council results PDF (median {pdf['pages']} pages)", "n": pdf["n"],
+         "p50": pdf["p50"], "p95": pdf["p95"], "bar": "p95 ≤ 3 s, peak memory ≤ 250 MB",
+         "ok": pdf["p95"] <= 3000 and pdf["rss_mb"] <= 250,
+         "extra": f"peak memory of a fresh process rendering them: {pdf['rss_mb']:.0f} MB"},
+    ]  # fmt: skip
+
+
+def pdf_in_subprocess(args, round_id: int, n: int) -> dict:
+    """Render the reports in a fresh process, so its peak memory is the report's, not the seed's."""
+    import json
+    import subprocess
+
+    from django.db import connections
+
+    connections.close_all()
+    cmd = [sys.executable, __file__, "--database", args.database, "--database-url", args.database_url,
+           "--pdf-round", str(round_id), "--pdf-count", str(n)]  # fmt: skip
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=900)  # noqa: S603 (our own script)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pdf_only(args) -> int:
+    """Child process: render `--pdf-count` council reports of one round; print JSON figures."""
+    import io
+    import json
+
+    run.configure_django(args)
+    from django.test import Client
+    from pypdf import PdfReader
+
+    from diagnostic.accounts.models import Membership, Role, User
+    from diagnostic.assessments.models import Response
+
+    user, _ = User.objects.get_or_create(
+        email="bench-reader@bench.example", defaults={"full_name": "Reader"}
+    )
+    Membership.objects.get_or_create(user=user, role=Role.NATIONAL_ANALYST)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    ids = list(
+        Response.objects.filter(round_id=args.pdf_round, status="submitted")
+        .order_by("pk")
+        .values_list("pk", flat=True)[: args.pdf_count + 1]
+    )
+    client.get(f"/responses/{ids[0]}/results.pdf")  # warm: fonts, the chart engine
+    times, pages = [], []
+    for pk in ids[1:]:
+        t = time.perf_counter()
+        resp = client.get(f"/responses/{pk}/results.pdf")
+        times.append((time.perf_counter() - t) * 1000)
+        pages.append(len(PdfReader(io.BytesIO(resp.content)).pages))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"n": len(times), "p50": pct(times, 50), "p95": pct(times, 95),
+                      "pages": statistics.median(pages), "rss_mb": rss}))  # fmt: skip
+    return 0
+
+
+def render(args, seeded, rows) -> str:
+    import django
+
+    lines = [
+        f"## Dashboards and reports: {args.database}, scale {args.scale}",
+        "",
+        f"- **Run**: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, `.venv/bin/python bench/dashboards.py --database {args.database}"
+        f"{' --scale ' + str(args.scale) if args.scale != 10 else ''}`",
+        f"- **Machine**: nproc {run.os.cpu_count()}, Python {platform.python_version()}, Django {django.get_version()}",
+        f"- **Data**: {seeded.organisations} organisations, {seeded.rounds} rounds, {seeded.answers} answers",
+        "- **How**: in-process through Django's test client (no web server); the closed round with every response submitted",
+        "",
+        "| what | requests | p50 ms | p95 ms | bar | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        result = "—" if r["ok"] is None else ("pass" if r["ok"] else "**FAIL**")
+        extra = f" ({r['extra']})" if r.get("extra") else ""
+        lines.append(
+            f"| {r['what']}{extra} | {r['n']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['bar']} | {result} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -63,23 +63,23 @@ def items_for(response: Response, *, key_area: KeyArea | None = None) -> list[It
 
 
 def progress_by_key_area(response: Response) -> list[KeyArea]:
-    """Key areas annotated with `total` and `answered` for this response, one query."""
-    return list(
+    """Key areas annotated with `total` and `answered` for this response, in two queries that
+    read only this response's answers (not every council's)."""
+    areas = list(
         KeyArea.objects.filter(version_id=response.round.framework_version_id)
         .select_related("theme")
-        .annotate(
-            total=Count("value_codes", distinct=True),
-            answered=Count(
-                "value_codes__answers",
-                filter=Q(
-                    value_codes__answers__response=response,
-                    value_codes__answers__current_level__isnull=False,
-                ),
-                distinct=True,
-            ),
-        )
+        .annotate(total=Count("value_codes"))
         .order_by("position")
     )
+    answered = dict(
+        Answer.objects.filter(response=response, current_level__isnull=False)
+        .values("value_code__key_area_id")
+        .annotate(n=Count("pk"))
+        .values_list("value_code__key_area_id", "n")
+    )
+    for area in areas:
+        area.answered = answered.get(area.pk, 0)
+    return areas
 
 
 def next_unanswered(response: Response, *, after_position: int = 0) -> ValueCode | None:

@@ -54,7 +54,7 @@ VERSION_INPUT_RE = re.compile(r'<input\b[^>]*\bid="version-([^"]+)"[^>]*>')
 VALUE_RE = re.compile(r'\bvalue="(\d+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-# The bars from ../shared/design/QUALITY.md (Performance).
+# The bars from the shared design QUALITY.md (Performance).
 BAR_AUTOSAVE_RPS = 300
 BAR_AUTOSAVE_P95 = 100
 BAR_PAGE_P95 = 200
@@ -1001,7 +1001,7 @@ def render(args, seeded: Seeded, results: list[tuple[Phase, str]], facts: dict) 
 
 INTRO = """# Performance
 
-Measured by `bench/run.py` against the bars in `../shared/design/QUALITY.md` (Performance):
+Measured by `bench/run.py` against the bars in `the shared design QUALITY.md` (Performance):
 on this project's 2-core machine, loopback only. Timings are never asserted in tests; this
 file is where they are written down. Query counts per request are asserted in the test suite.
 

@@ -93,6 +93,14 @@ def require_register_reader(user: User) -> None:
 
 
 # --- Objects by id ----------------------------------------------------------------------------
+def _one_or_404(queryset):
+    """The first row of a lookup, or 404."""
+    obj = queryset.first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def _int(value) -> int:
     try:
         return int(value)
@@ -205,10 +213,7 @@ def get_framework_version(framework_code: str, version_slug: str) -> FrameworkVe
 
 
 def get_key_area(version: FrameworkVersion, code: str) -> KeyArea:
-    area = KeyArea.objects.select_related("theme").filter(version=version, code=code).first()
-    if area is None:
-        raise Http404
-    return area
+    return _one_or_404(KeyArea.objects.select_related("theme").filter(version=version, code=code))
 
 
 def get_value_code(version: FrameworkVersion, code: str) -> ValueCode:
@@ -295,25 +300,19 @@ def get_reminder_for_admin(user: User, round_id, reminder_id):
 
 
 def get_value_code_in_round(response, code: str) -> ValueCode:
-    vc = (
-        ValueCode.objects.select_related("key_area__theme")
-        .filter(version_id=response.round.framework_version_id, code=code)
-        .first()
+    return _one_or_404(
+        ValueCode.objects.select_related("key_area__theme").filter(
+            version_id=response.round.framework_version_id, code=code
+        )
     )
-    if vc is None:
-        raise Http404
-    return vc
 
 
 def get_key_area_in_round(response, code: str) -> KeyArea:
-    area = (
-        KeyArea.objects.select_related("theme")
-        .filter(version_id=response.round.framework_version_id, code=code)
-        .first()
+    return _one_or_404(
+        KeyArea.objects.select_related("theme").filter(
+            version_id=response.round.framework_version_id, code=code
+        )
     )
-    if area is None:
-        raise Http404
-    return area
 
 
 # --- Clusters ---------------------------------------------------------------------------------

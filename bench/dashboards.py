@@ -61,6 +61,10 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--write", action="store_true")
     p.add_argument("--keep-db", action="store_true")
+    p.add_argument(
+        "--demo", action="store_true",
+        help="seed with seed_demo instead (1x: the real register, three rounds) rather than --scale",
+    )  # fmt: skip
     p.add_argument("--pdf-round", type=int, help=argparse.SUPPRESS)
     p.add_argument("--pdf-count", type=int, default=10, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -72,8 +76,12 @@ def main(argv=None) -> int:
     run.fresh_database(args)
     try:
         run.configure_django(args)
-        log(f"== Seeding at scale {args.scale}")
-        seeded = run.seed(args.scale, log)
+        if args.demo:
+            seeded = seed_demo(log)
+            args.scale = 1
+        else:
+            log(f"== Seeding at scale {args.scale}")
+            seeded = run.seed(args.scale, log)
         log(
             f"  {seeded.organisations} organisations, {seeded.answers} answers in {seeded.seconds:.0f}s"
         )
@@ -84,7 +92,7 @@ def main(argv=None) -> int:
     section = render(args, seeded, rows)
     print(section)
     if args.write:
-        run.write_doc(f"dashboards-{args.database}", section)
+        run.write_doc(f"dashboards-{args.database}{'-demo' if args.demo else ''}", section)
         log(f"== Wrote {run.DOC}")
     return 0
 
@@ -153,6 +161,28 @@ def measure(args, seeded, log) -> list[dict]:
     ]  # fmt: skip
 
 
+def seed_demo(log):
+    """The demo data: the real register (1x), three rounds, realistic answers."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from diagnostic.accounts.models import Membership, Role, User
+    from diagnostic.assessments.models import Answer, Response, Round
+    from diagnostic.organisations.models import Organisation
+
+    log("== Seeding the demo data")
+    started = time.monotonic()
+    call_command("seed_demo", "--force", stdout=StringIO())
+    admin = User.objects.create_user("bench-admin@bench.example", "x", full_name="Bench Admin")
+    Membership.objects.create(user=admin, role=Role.NATIONAL_ADMIN)
+    return run.Seeded(
+        organisations=Organisation.objects.count(), responses=Response.objects.count(),
+        value_codes=[], key_areas=[], leads=[], answers=Answer.objects.count(),
+        rounds=Round.objects.count(), seconds=time.monotonic() - started,
+    )  # fmt: skip
+
+
 def pdf_in_subprocess(args, round_id: int, n: int) -> dict:
     """Render the reports in a fresh process, so its peak memory is the report's, not the seed's."""
     import json
@@ -207,10 +237,10 @@ def render(args, seeded, rows) -> str:
     import django
 
     lines = [
-        f"## Dashboards and reports: {args.database}, scale {args.scale}",
+        f"## Dashboards and reports: {args.database}, {'the demo data (1x, three rounds)' if args.demo else f'scale {args.scale}'}",
         "",
         f"- **Run**: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, `.venv/bin/python bench/dashboards.py --database {args.database}"
-        f"{' --scale ' + str(args.scale) if args.scale != 10 else ''}`",
+        f"{' --demo' if args.demo else (' --scale ' + str(args.scale) if args.scale != 10 else '')}`",
         f"- **Machine**: nproc {run.os.cpu_count()}, Python {platform.python_version()}, Django {django.get_version()}",
         f"- **Data**: {seeded.organisations} organisations, {seeded.rounds} rounds, {seeded.answers} answers",
         "- **How**: in-process through Django's test client (no web server); the closed round with every response submitted",

@@ -263,25 +263,21 @@ def get_response_for_user(user: User, response_id, *, write: bool = False):
     return response
 
 
-def get_round_for_admin(user: User, round_id):
+def _round(round_id):
     from diagnostic.assessments.models import Round
 
+    return _one_or_404(Round.objects.select_related("framework_version").filter(pk=_int(round_id)))
+
+
+def get_round_for_admin(user: User, round_id):
     require_national_admin(user)
-    rnd = Round.objects.select_related("framework_version").filter(pk=_int(round_id)).first()
-    if rnd is None:
-        raise Http404
-    return rnd
+    return _round(round_id)
 
 
 def get_round_for_national(user: User, round_id):
     """A round for the national team: admins run it, analysts follow its progress (read only)."""
-    from diagnostic.assessments.models import Round
-
     require_national(user)
-    rnd = Round.objects.select_related("framework_version").filter(pk=_int(round_id)).first()
-    if rnd is None:
-        raise Http404
-    return rnd
+    return _round(round_id)
 
 
 def get_reminder_for_admin(user: User, round_id, reminder_id):

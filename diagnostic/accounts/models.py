@@ -85,7 +85,19 @@ _NATIONAL = Q(role__in=sorted(r.value for r in NATIONAL_ROLES), organisation__is
               region__isnull=True)  # fmt: skip
 
 
-class Membership(models.Model):
+class ScopeNameMixin:
+    """The name of what a role is held over: an organisation, a region, or the nation."""
+
+    @property
+    def scope_name(self) -> str:
+        if self.organisation_id:
+            return self.organisation.name
+        if self.region_id:
+            return self.region.name
+        return "National"
+
+
+class Membership(ScopeNameMixin, models.Model):
     """A role held by a user: in one organisation, for one region, or nationally."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -135,21 +147,13 @@ class Membership(models.Model):
             return f", {self.region.name}"
         return ""
 
-    @property
-    def scope_name(self) -> str:
-        if self.organisation_id:
-            return self.organisation.name
-        if self.region_id:
-            return self.region.name
-        return "National"
-
 
 def hash_token(token: str) -> str:
     """Invitations store only a hash of their token, so a database leak exposes no links."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class Invitation(models.Model):
+class Invitation(ScopeNameMixin, models.Model):
     """A single-use, expiring invitation to take a role."""
 
     email = models.EmailField()
@@ -201,11 +205,3 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == "pending"
-
-    @property
-    def scope_name(self) -> str:
-        if self.organisation_id:
-            return self.organisation.name
-        if self.region_id:
-            return self.region.name
-        return "National"

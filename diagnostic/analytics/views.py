@@ -132,14 +132,19 @@ def my_region(request: HttpRequest) -> HttpResponse:
     return redirect("analytics:regional", region_code=Region.objects.get(pk=regions[0]).code)
 
 
-@login_required
-def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
-    """Drill-down: one key area's value codes, in the current filters."""
+def _drill_down(request):
+    """The round, scope and audience of a drill-down page, which keeps the dashboard's filters."""
     form, rnd, parts = _scope_from(request, region=_region_param(request))
     if rnd is None:
         raise Http404
     scope, _ = parts
-    national = _national_view(request, scope)
+    return form, rnd, scope, _national_view(request, scope)
+
+
+@login_required
+def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
+    """Drill-down: one key area's value codes, in the current filters."""
+    form, rnd, scope, national = _drill_down(request)
     area = (
         KeyArea.objects.filter(pk=area_id, version_id=rnd.framework_version_id)
         .select_related("theme")
@@ -147,8 +152,10 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     )
     if area is None:
         raise Http404
-    rows = [r for r in cached("levels-vc", rnd.pk, (scope.key(), national), lambda: queries.levels_by(scope, "value_code", national=national))
-            if r.get("key_area_id") == area.pk or (r.get("suppressed") and _vc_area(r["id"]) == area.pk)]  # fmt: skip
+    # Suppressed rows keep their key area, so one cached list serves every key area.
+    all_rows = cached("levels-vc", rnd.pk, (scope.key(), national),
+                      lambda: queries.levels_by(scope, "value_code", national=national))  # fmt: skip
+    rows = [r for r in all_rows if r.get("key_area_id") == area.pk]
     chart = charts.chart(charts.level_distribution(rows, title=f"Current levels, {area.name}", colours=_colours(rnd)),
                          alt_text="Stacked bars of the share of answers at each level for each value code; the figures are in the table below.")  # fmt: skip
     ctx = {
@@ -163,18 +170,10 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     return render(request, "analytics/key_area.html", ctx)
 
 
-def _vc_area(vc_id: int) -> int | None:
-    return ValueCode.objects.filter(pk=vc_id).values_list("key_area_id", flat=True).first()
-
-
 @login_required
 def value_code(request: HttpRequest, vc_id: int) -> HttpResponse:
     """Drill-down to the councils behind one value code, named only where allowed."""
-    form, rnd, parts = _scope_from(request, region=_region_param(request))
-    if rnd is None:
-        raise Http404
-    scope, _ = parts
-    national = _national_view(request, scope)
+    form, rnd, scope, national = _drill_down(request)
     vc = (
         ValueCode.objects.filter(pk=vc_id, version_id=rnd.framework_version_id)
         .select_related("key_area")

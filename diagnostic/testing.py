@@ -94,3 +94,36 @@ class BaseTestCase(TestCase):
     @property
     def personas(self) -> dict[str, User]:
         return {key: getattr(self, key) for key in PERSONA_KEYS}
+
+
+def run_concurrently(users: list[User], work, *, timeout: float = 120) -> tuple[list, list]:
+    """Run `work(i, client)` in one thread per user, all released together by a barrier.
+
+    Each thread has its own signed-in test client and database connection. Returns
+    ([(i, result)], [(i, error)]) so a test can assert that no thread failed.
+    """
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    results, errors = [], []
+    barrier = threading.Barrier(len(users))
+
+    def runner(i):
+        try:
+            client = Client()
+            client.force_login(users[i])
+            barrier.wait(timeout=30)
+            results.append((i, work(i, client)))
+        except Exception as exc:  # reported to the test, with the thread's number
+            errors.append((i, repr(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(users))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return results, errors

@@ -1,17 +1,16 @@
 """Many people saving the same answer at once: exactly the winning writes are applied."""
 
-import threading
 import uuid
 
 from django.db import connection
-from django.test import Client, TransactionTestCase
+from django.test import TransactionTestCase
 from django.urls import reverse
 
 from diagnostic.accounts.models import Membership, Role
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.audit.models import AuditEvent
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
-from diagnostic.testing import create_personas, make_user
+from diagnostic.testing import create_personas, make_user, run_concurrently
 
 THREADS = 8
 
@@ -45,27 +44,9 @@ class AnswerRaceTests(TransactionTestCase):
         }  # fmt: skip
 
     def run_threads(self, work):
-        results, errors = [], []
-        barrier = threading.Barrier(THREADS)
-
-        def runner(i):
-            try:
-                client = Client()
-                client.force_login(self.leads[i])
-                barrier.wait(timeout=30)
-                results.extend(work(i, client))
-            except Exception as exc:  # surfaced below, with the thread's number
-                errors.append((i, repr(exc)))
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        results, errors = run_concurrently(self.leads, work)
         self.assertEqual(errors, [])
-        return results
+        return [outcome for _, outcomes in results for outcome in outcomes]
 
     def test_from_the_same_version_exactly_one_save_wins(self):
         def work(i, client):

@@ -1,9 +1,6 @@
 """Several leads editing one action, or accepting one suggestion, at once: one write wins."""
 
-import threading
-
-from django.db import connection
-from django.test import Client, TransactionTestCase
+from django.test import TransactionTestCase
 from django.urls import reverse
 
 from diagnostic.accounts.models import Role
@@ -12,7 +9,7 @@ from diagnostic.audit.models import AuditEvent
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
 from diagnostic.plans.models import Action
 from diagnostic.plans.testing import GAP_ANSWERS, give_answers, make_action
-from diagnostic.testing import create_personas, make_user
+from diagnostic.testing import create_personas, make_user, run_concurrently
 
 THREADS = 6
 
@@ -29,25 +26,7 @@ class ActionRaceTests(TransactionTestCase):
         ]
 
     def run_threads(self, work) -> list:
-        results, errors = [], []
-        barrier = threading.Barrier(THREADS)
-
-        def runner(i):
-            try:
-                client = Client()
-                client.force_login(self.leads[i])
-                barrier.wait(timeout=30)
-                results.append((i, work(i, client)))
-            except Exception as exc:  # surfaced below, with the thread's number
-                errors.append((i, repr(exc)))
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        results, errors = run_concurrently(self.leads[:THREADS], work)
         self.assertEqual(errors, [])
         return results
 

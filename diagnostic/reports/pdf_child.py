@@ -1,0 +1,140 @@
+"""The WeasyPrint step of PDF rendering (HTML string → PDF bytes), importable without Django.
+
+The web process renders a template to an HTML string (that needs Django and the database) and
+hands the string to a short-lived child process that runs `child_main` and sends the PDF back
+(`pdf.py`, docs/decisions/0010). This module is all that child loads besides WeasyPrint, so it
+must not import Django, or anything that does.
+
+The URL fetcher refuses every URL except the chart SVGs that our templates embed as data URIs,
+so a link or image address typed into a comment is never requested (QUALITY: "PDF rendering
+fetches nothing from URLs found in user text").
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import resource
+import sys
+import traceback
+
+# Charts are embedded as base64 SVG data URIs; anything bigger than this is not one of ours.
+MAX_DATA_URI = 5_000_000
+# At most this many WeasyPrint log records are sent back to the web process per document.
+MAX_RELAYED_RECORDS = 200
+
+# Enough of what the report templates use (fonts in regular and bold, a table, an SVG data URI,
+# page margin boxes) for WeasyPrint to load its stylesheets, fonts and SVG code once.
+_WARM_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/><text y="9">1</text></svg>'
+WARM_HTML = f"""<!doctype html><html lang="en-GB"><head><style>
+@page {{ size: A4; @bottom-right {{ content: "Page " counter(page) " of " counter(pages); }} }}
+body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9.5pt; }}
+table {{ border-collapse: collapse; table-layout: fixed; width: 100%; }}
+</style></head><body><h1>Warm</h1><p><b>Bold</b> <i>italic</i> text.</p>
+<table><tr><th scope="row">A</th><td>1</td></tr></table>
+<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(_WARM_SVG).decode()}">
+</body></html>"""
+
+
+class BlockedFetch(Exception):
+    pass
+
+
+def url_fetcher():
+    """A WeasyPrint URL fetcher that refuses every URL but our own inline SVG data URIs."""
+    from weasyprint.urls import URLFetcher
+
+    class RefuseAllURLs(URLFetcher):
+        """WeasyPrint logs the refusal and leaves the resource out; nothing reaches the network."""
+
+        def fetch(self, url, headers=None):
+            # data: URIs are the charts we embed ourselves; they need no network.
+            if url.startswith("data:image/svg+xml;base64,") and len(url) < MAX_DATA_URI:
+                return super().fetch(url, headers)
+            raise BlockedFetch(f"PDF rendering does not fetch URLs ({url[:80]})")
+
+    return RefuseAllURLs()
+
+
+def write_pdf(html: str) -> bytes:
+    """The PDF for an HTML string: tagged, no fetching, no random identifier."""
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
+        pdf_tags=True, pdf_identifier=False
+    )
+
+
+def warm() -> None:
+    """Load WeasyPrint and render a tiny document, so processes forked from this one start warm."""
+    write_pdf(WARM_HTML)
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory, in KiB.
+
+    On Linux, VmHWM: the high-water mark of this process's own address space. Not ru_maxrss,
+    which for a process started by exec begins at the high-water mark of the process that
+    started it (a child of a 250 MB web process would report 250 MB before doing anything).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+
+
+class _Collect(logging.Handler):
+    """Keeps WeasyPrint's warnings and errors, to be logged again by the web process."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+        self.dropped = 0
+
+    def emit(self, record):
+        if len(self.records) < MAX_RELAYED_RECORDS:
+            self.records.append((record.name, record.levelno, record.getMessage()))
+        else:
+            self.dropped += 1
+
+    def result(self) -> list[tuple[str, int, str]]:
+        if self.dropped:
+            return [
+                *self.records,
+                ("weasyprint", logging.WARNING, f"... and {self.dropped} more messages"),
+            ]
+        return self.records
+
+
+def child_main(html: str, conn) -> None:
+    """Runs in the child: render `html` and send the outcome down `conn` (one pickled tuple).
+
+    ("ok", pdf bytes, log records, peak KiB) or ("error", "Type: message", traceback, log
+    records, peak KiB). The web process turns the second into `pdf.PdfRenderError`.
+    """
+    collect = _Collect()
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(collect)
+    try:
+        try:
+            pdf = write_pdf(html)
+        except Exception as exc:
+            conn.send(
+                (
+                    "error",
+                    f"{type(exc).__name__}: {exc}",
+                    traceback.format_exc(),
+                    collect.result(),
+                    peak_rss_kb(),
+                )
+            )
+        else:
+            conn.send(("ok", pdf, collect.result(), peak_rss_kb()))
+    finally:
+        weasyprint_logger.removeHandler(collect)
+        conn.close()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "diagnostic.reports",
     "diagnostic.analytics",
     "diagnostic.plans",
+    "diagnostic.consolidation",
     "diagnostic.demo",
 ]
 
@@ -261,6 +262,14 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- PDF reports ----------------------------------------------------------------------------
+# WeasyPrint runs in a short-lived child process per PDF, so the web worker's memory does not
+# grow with each report (reports/pdf.py, docs/decisions/0010). The timeout (seconds) stays
+# below gunicorn's default --timeout of 30 s, so a stuck PDF fails its request cleanly rather
+# than getting the whole worker killed.
+PDF_RENDER_IN_SUBPROCESS = envbool("PDF_RENDER_IN_SUBPROCESS", "true")
+PDF_RENDER_TIMEOUT = float(os.getenv("PDF_RENDER_TIMEOUT", "25"))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

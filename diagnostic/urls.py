@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("diagnostic.assessments.urls")),
     path("", include("diagnostic.analytics.urls")),
     path("", include("diagnostic.plans.urls")),
+    path("", include("diagnostic.consolidation.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -260,7 +260,25 @@ def get_response_for_user(user: User, response_id, *, write: bool = False):
         raise Http404
     if write and own != Role.LEAD:
         raise PermissionDenied("Only the organisation's lead can change the response.")
+    if own == Role.CONTRIBUTOR and not response.is_submitted and not is_national(user):
+        raise AgreedAnswersHidden(response)
     return response
+
+
+class AgreedAnswersHidden(PermissionDenied):
+    """A contributor asked for the agreed answers of a draft response.
+
+    Contributors give their own views and see only what they were asked about (and, if the
+    lead allows it, each other's views on it); the agreed answers are the lead's until the
+    response is submitted (docs/decisions/0011-consolidation.md).
+    """
+
+    def __init__(self, response):
+        self.response = response
+        super().__init__(
+            "Contributors see their own views, not the agreed answers, until the response is "
+            "submitted."
+        )
 
 
 def _round(round_id):
@@ -386,3 +404,95 @@ def get_action_for_user(user: User, response_id, action_id, *, write: bool = Fal
         raise Http404
     action.response = response  # already loaded, with its round and organisation
     return action
+
+
+# --- Contributors, consolidation and sign-off -----------------------------------------------------
+def _response(response_id):
+    from diagnostic.assessments.models import Response
+
+    return _one_or_404(
+        Response.objects.select_related(
+            "round__framework_version__framework", "organisation__region"
+        ).filter(pk=_int(response_id))
+    )
+
+
+def get_contribution_for_user(user: User, response_id):
+    """The user's own request for views in this response, or 404.
+
+    Found by the user, or (the first time they open it after accepting their invitation) by
+    their email address, when they hold a role in the organisation; then tied to them.
+    """
+    from django.db.models import Q
+
+    from diagnostic.consolidation.models import Assignment
+
+    response = _response(response_id)
+    if role_in(user, response.organisation) is None:
+        raise Http404
+    assignment = (
+        Assignment.objects.filter(response=response, withdrawn_at__isnull=True)
+        .filter(Q(user=user) | Q(user__isnull=True, email__iexact=user.email))
+        .prefetch_related("key_areas")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    if assignment.user_id is None:
+        from diagnostic.consolidation.services import do_claim_assignment
+
+        do_claim_assignment(assignment=assignment, user=user)
+    assignment.response = response
+    return assignment
+
+
+def get_response_for_lead(user: User, response_id):
+    """A response whose contributors and consolidation the user manages: its lead only.
+
+    The organisation's other members and the national team get 403; everyone else 404.
+    """
+    response = _response(response_id)
+    own = role_in(user, response.organisation)
+    if own is None and not is_national(user):
+        raise Http404
+    if own != Role.LEAD:
+        raise PermissionDenied("Only the organisation's lead can do this.")
+    return response
+
+
+def get_assignment_for_lead(user: User, response_id, assignment_id):
+    """A request for views in that response, for its lead; 404 if the two do not agree."""
+    from diagnostic.consolidation.models import Assignment
+
+    response = get_response_for_lead(user, response_id)
+    assignment = _one_or_404(
+        Assignment.objects.filter(pk=_int(assignment_id), response=response).prefetch_related(
+            "key_areas"
+        )
+    )
+    assignment.response = response
+    return assignment
+
+
+def get_sign_off_request_for_lead(user: User, response_id, request_id):
+    from diagnostic.consolidation.models import SignOffRequest
+
+    response = get_response_for_lead(user, response_id)
+    req = _one_or_404(SignOffRequest.objects.filter(pk=_int(request_id), response=response))
+    req.response = response
+    return req
+
+
+def get_sign_off_by_token(token: str):
+    """The sign-off request behind an emailed link, whatever its state; the view explains."""
+    from diagnostic.consolidation.models import SignOffRequest, hash_token
+
+    if not token or len(token) > 100:
+        raise Http404
+    return _one_or_404(
+        SignOffRequest.objects.select_related(
+            "response__round__framework_version__framework",
+            "response__organisation__region",
+            "requested_by",
+        ).filter(token_hash=hash_token(token))
+    )

@@ -54,8 +54,24 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in person starts: their roles and what they can do next."""
-    return render(request, "accounts/home.html")
+    """Where a signed-in person starts: their roles, what they are asked for, what next."""
+    from django.db.models import Q
+
+    from diagnostic.assessments.models import Round
+    from diagnostic.consolidation.models import Assignment
+
+    asked = (
+        Assignment.objects.filter(withdrawn_at__isnull=True)
+        .filter(
+            Q(user=request.user) | Q(user__isnull=True, email__iexact=request.user.email),
+            response__organisation__memberships__user=request.user,
+        )
+        .exclude(response__round__status=Round.Status.CLOSED)
+        .select_related("response__round", "response__organisation")
+        .distinct()
+        .order_by("due_on", "pk")
+    )
+    return render(request, "accounts/home.html", {"asked": list(asked)})
 
 
 @login_required

@@ -143,6 +143,12 @@ class Response(models.Model):
     consent_regional_sharing = models.BooleanField(
         "share our named response with our regional body", default=False
     )
+    contributors_see_each_other = models.BooleanField(
+        "contributors can see each other's views",
+        default=False,
+        help_text="If ticked, each contributor sees the other contributors' views on the value "
+        "codes they were asked about. The lead always sees every view.",
+    )
     signed_off_name = models.CharField("signed off by", max_length=150, blank=True)
     signed_off_role = models.CharField("their role", max_length=150, blank=True)
     signed_off_on = models.DateField("date of sign-off", null=True, blank=True)

@@ -252,6 +252,7 @@ def step_current_round(ctx: DemoContext) -> None:
         start=timezone.now() - dt.timedelta(days=27), end=timezone.now() - dt.timedelta(hours=2),
         authors={a: ctx.users.get("bob")},
     )  # fmt: skip
+    ctx.rounds["current"] = current
     carried = 0
     if "bob" in ctx.users and current.previous_round_id:
         wigan = Response.objects.select_related("round").get(round=current, organisation_id=a)
@@ -289,6 +290,21 @@ def step_action_plan_2021(ctx: DemoContext) -> None:
     ctx.log(f"Wigan's 2021 action plan: {accepted} actions from its results, the first done")
 
 
+def step_contributors(ctx: DemoContext) -> None:
+    """Colleagues' views in the current round: Wigan, Kent and three other councils have each
+    asked 3–8 colleagues, whose views differ on some value codes; Bob has consolidated some of
+    Wigan's and asked for sign-off (demo/contributors.py)."""
+    from diagnostic.assessments.models import Round
+    from diagnostic.demo.contributors import seed_contributors
+
+    current = (
+        ctx.rounds.get("current")
+        or Round.objects.filter(status=Round.Status.OPEN).order_by("-opens_on").first()
+    )
+    if current is not None:
+        seed_contributors(current, ctx.users, ctx.log)
+
+
 STEPS: list[Callable[[DemoContext], None]] = [
     step_framework,
     step_register,
@@ -297,6 +313,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_round_2021,
     step_action_plan_2021,
     step_current_round,
+    step_contributors,
 ]
 
 

@@ -62,6 +62,23 @@ class RolesTableTests(AssessmentTestCase):
             return False
         return r.status_code in (200, 302, 400, 409, 422)
 
+    def submitted(self, check) -> bool:
+        Response.objects.filter(pk=self.response_a.pk).update(status=Response.Status.SUBMITTED)
+        try:
+            return check()
+        finally:
+            Response.objects.filter(pk=self.response_a.pk).update(status=Response.Status.DRAFT)
+
+    def asked(self, check) -> bool:
+        """With a request for views addressed to the person signed in."""
+        from diagnostic.consolidation.testing import make_assignment
+
+        assignment = make_assignment(self.response_a, self.current)
+        try:
+            return check()
+        finally:
+            assignment.delete()
+
     def with_consent(self, check) -> bool:
         Response.objects.filter(pk=self.response_a.pk).update(consent_regional_sharing=True)
         try:
@@ -94,8 +111,33 @@ class RolesTableTests(AssessmentTestCase):
             "get", reverse("accounts:manage_bulk_invite")
         ),
         "see everyone with a role": lambda t: t.ok("get", reverse("accounts:manage_people")),
-        "read their organisation's response": lambda t: t.ok(
+        "read their organisation's agreed answers while in draft": lambda t: t.ok(
             "get", reverse("assessments:area", args=[t.response_a.pk, "EC"])
+        ),
+        "read their organisation's submitted response": lambda t: t.submitted(
+            lambda: t.ok("get", reverse("assessments:area", args=[t.response_a.pk, "EC"]))
+        ),
+        "give their own views when the lead asks them": lambda t: t.asked(
+            lambda: t.ok("get", reverse("consolidation:contribution", args=[t.response_a.pk]))
+        ),
+        "ask colleagues for their views and remind them": lambda t: (
+            t.ok("get", reverse("consolidation:contributors", args=[t.response_a.pk]))
+            and t.ok("get", reverse("consolidation:remind", args=[t.response_a.pk]))
+        ),
+        "consolidate colleagues' views into the agreed answers": lambda t: t.ok(
+            "get", reverse("consolidation:consolidate", args=[t.response_a.pk])
+        ),
+        "see the analysis of colleagues' views by department and role": lambda t: t.ok(
+            "get", reverse("consolidation:analysis", args=[t.response_a.pk])
+        ),
+        "download the agreed answers as a spreadsheet": lambda t: t.ok(
+            "get", reverse("consolidation:response_xlsx", args=[t.response_a.pk])
+        ),
+        "upload the agreed answers from a spreadsheet": lambda t: t.ok(
+            "get", reverse("consolidation:response_upload", args=[t.response_a.pk])
+        ),
+        "ask a senior officer to sign off the response": lambda t: t.ok(
+            "get", reverse("consolidation:request_sign_off", args=[t.response_a.pk])
         ),
         "read a named response in their region, with the council's consent": lambda t: (
             t.with_consent(
@@ -173,11 +215,13 @@ class RolesTableTests(AssessmentTestCase):
             user = self.person(role)
             for capability, allowed in table.items():
                 self.client.force_login(user)
+                self.current = user
                 with self.subTest(role=column, capability=capability):
                     self.assertEqual(self.CHECKS[capability](self), allowed[column])
 
     def test_someone_with_no_role_sees_only_public_pages_and_their_account(self):
         self.client.force_login(self.zoe)
+        self.current = self.zoe
         table = read_table()
         for capability in table:
             expected = capability in {

@@ -9,7 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from diagnostic.accounts.models import Invitation, Membership, Role
 from diagnostic.accounts.services import do_invite
-from diagnostic.assessments.testing import AssessmentTestCase
+from diagnostic.consolidation.models import Assignment, ContributorAnswer, SignOffRequest
+from diagnostic.consolidation.testing import ConsolidationTestCase
 from diagnostic.plans.models import Action, DismissedSuggestion
 from diagnostic.plans.testing import make_action
 
@@ -44,11 +45,29 @@ OTHER_COUNCILS_OBJECT = {
     "plans:export_pdf": lambda t: [t.response_b.pk],
     "analytics:council_results": lambda t: [t.response_b.pk],
     "analytics:council_report": lambda t: [t.response_b.pk],
+    "consolidation:contribution": lambda t: [t.response_b.pk],
+    "consolidation:finished": lambda t: [t.response_b.pk],
+    "consolidation:save_view": lambda t: [t.response_b.pk, "EC1"],
+    "consolidation:contribution_xlsx": lambda t: [t.response_b.pk],
+    "consolidation:contribution_upload": lambda t: [t.response_b.pk],
+    "consolidation:contributors": lambda t: [t.response_b.pk],
+    "consolidation:ask": lambda t: [t.response_b.pk],
+    "consolidation:remind": lambda t: [t.response_b.pk],
+    "consolidation:sharing": lambda t: [t.response_b.pk],
+    "consolidation:withdraw": lambda t: [t.response_b.pk, t.assignment_b.pk],
+    "consolidation:consolidate": lambda t: [t.response_b.pk],
+    "consolidation:analysis": lambda t: [t.response_b.pk],
+    "consolidation:adopt": lambda t: [t.response_b.pk, "EC1"],
+    "consolidation:response_xlsx": lambda t: [t.response_b.pk],
+    "consolidation:response_upload": lambda t: [t.response_b.pk],
+    "consolidation:request_sign_off": lambda t: [t.response_b.pk],
+    "consolidation:withdraw_sign_off": lambda t: [t.response_b.pk, t.sign_off_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
     "accounts:invitation": "keyed by a 256-bit secret token, tested in test_invitations",
     "accounts:password_reset_confirm": "signed token for one user, Django's own view",
+    "consolidation:sign_off": "keyed by a 256-bit secret token for one officer, tested in test_sign_off",
     "public:framework_version": "public framework text",
     "public:key_area": "public framework text",
     "public:value_code": "public framework text",
@@ -86,7 +105,7 @@ def named_patterns_with_parameters(resolver=None, namespace=""):
             yield f"{namespace}{p.name}"
 
 
-class TenantIsolationTests(AssessmentTestCase):
+class TenantIsolationTests(ConsolidationTestCase):
     def setUp(self):
         super().setUp()
         do_invite(
@@ -127,6 +146,16 @@ class TenantIsolationTests(AssessmentTestCase):
             [("not_started", 1)],
         )
         self.assertFalse(DismissedSuggestion.objects.filter(response=self.response_b).exists())
+        self.assertFalse(ContributorAnswer.objects.filter(assignment__response=self.response_b))
+        self.assertEqual(
+            list(
+                Assignment.objects.filter(response=self.response_b).values_list(
+                    "email", "withdrawn_at"
+                )
+            ),
+            [("beth@example.org", None)],
+        )
+        self.assertEqual(SignOffRequest.objects.get(response=self.response_b).status, "pending")
 
     def test_signed_out_visitors_are_sent_to_sign_in(self):
         for name, args in OTHER_COUNCILS_OBJECT.items():

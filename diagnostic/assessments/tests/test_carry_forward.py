@@ -133,7 +133,7 @@ class CarryForwardTests(AssessmentTestCase):
             self.assertEqual(r.status_code, 403)
             with self.assertRaises(PermissionDenied):
                 services.do_start_from_previous(response=self.response_a, by=user)
-        # A contributor sees the offer explained, without the button.
+        # A viewer sees the offer explained, without the button.
         r = self.client.get(reverse("assessments:response", args=[self.response_a.pk]))
         self.assertContains(r, "Only your organisation's lead can do this.")
         self.assertNotContains(
@@ -293,7 +293,7 @@ class CarryForwardTests(AssessmentTestCase):
         services.do_start_from_previous(response=self.response_a, by=self.bob)
         area = reverse("assessments:area", args=[self.response_a.pk, "EC"])
         confirm = reverse("assessments:confirm_area", args=[self.response_a.pk, "EC"])
-        self.client.force_login(self.alice)
+        self.client.force_login(self.victor)  # a viewer reads the draft, cannot confirm
         r = self.client.get(area)
         self.assertContains(r, "not yet confirmed")
         self.assertNotContains(r, "Confirm all carried-forward answers in this key area")

@@ -7,7 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -18,6 +18,8 @@ from diagnostic.accounts.models import Role
 from diagnostic.assessments import queries, services
 from diagnostic.assessments.forms import AnswerForm, DetailsForm
 from diagnostic.assessments.models import ANSWER_FIELDS, Answer
+from diagnostic.consolidation import queries as consolidation_queries
+from diagnostic.consolidation import services as consolidation_services
 from diagnostic.lib.http import posted
 
 
@@ -37,13 +39,32 @@ def my_assessment(request: HttpRequest) -> HttpResponse:
         return render(
             request, "assessments/no_round.html", {"organisation": membership.organisation}
         )
+    if membership.role == Role.CONTRIBUTOR and not response.is_submitted:
+        # Straight to their own page, without a hop through the agreed answers' home.
+        return _contributor_home(request, response)
     return redirect("assessments:response", response_id=response.pk)
+
+
+def _contributor_home(request: HttpRequest, response) -> HttpResponse:
+    """A contributor on a draft response: their own views if they were asked, else a note.
+
+    The agreed answers are the lead's until submission (access.AgreedAnswersHidden).
+    """
+    try:
+        access.get_contribution_for_user(request.user, response.pk)
+    except Http404:
+        ctx = {"response": response, "round": response.round}
+        return render(request, "consolidation/not_asked.html", ctx)
+    return redirect("consolidation:contribution", response_id=response.pk)
 
 
 @login_required
 def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
     """The organisation's home for one round: deadline, progress, contributors, next step."""
-    response = access.get_response_for_user(request.user, response_id)
+    try:
+        response = access.get_response_for_user(request.user, response_id)
+    except access.AgreedAnswersHidden as hidden:
+        return _contributor_home(request, hidden.response)
     areas = queries.progress_by_key_area(response)
     total = sum(a.total for a in areas)
     to_confirm = services.carried_forward_by_area(response)
@@ -72,7 +93,28 @@ def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
         "carried_count": sum(to_confirm.values()),
         "first_to_confirm": next((a for a in areas if a.to_confirm), None),
     }
+    if ctx["is_lead"]:
+        ctx["views"] = _colleagues_views(response)
     return render(request, "assessments/response_home.html", ctx)
+
+
+def _colleagues_views(response) -> dict:
+    """The lead's summary of colleagues' views: who was asked, what is left to consolidate,
+    and the latest sign-off request."""
+    assignments = consolidation_queries.assignments_of(response)
+    out = {
+        "asked": len(assignments),
+        "finished": sum(1 for a in assignments if a.finished_at),
+        "disagreements": 0,
+        "unconsolidated": 0,
+        "sign_off": consolidation_services.latest_sign_off(response),
+    }
+    if assignments:
+        rows = consolidation_queries.consolidation_rows(response, assignments=assignments)
+        with_views = [r for r in rows if r.spread.has_views]
+        out["disagreements"] = sum(1 for r in with_views if r.spread.disagreement)
+        out["unconsolidated"] = sum(1 for r in with_views if not r.is_consolidated)
+    return out
 
 
 @login_required

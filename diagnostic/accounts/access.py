@@ -362,7 +362,8 @@ def require_action_plan_editor(user: User, response) -> None:
 def get_action_plan_response(user: User, response_id, *, write: bool = False):
     """The response whose action plan the user may read; with `write=True`, may change.
 
-    The organisation's members (lead, contributor, viewer) and the national team read it.
+    The organisation's members (lead, viewer; contributors once the response is submitted)
+    and the national team read it.
     Regional leads do not, even with consent to share the named response: the plan names the
     council's officers and is its own working document (docs/decisions/0009). Readers who may
     not write get 403; everyone else 404.
@@ -378,10 +379,14 @@ def get_action_plan_response(user: User, response_id, *, write: bool = False):
     )
     if response is None:
         raise Http404
-    if role_in(user, response.organisation) is None and not is_national(user):
+    own = role_in(user, response.organisation)
+    if own is None and not is_national(user):
         raise Http404
     if write:
         require_action_plan_editor(user, response)
+    if own == Role.CONTRIBUTOR and not response.is_submitted and not is_national(user):
+        # The plan's suggestions are drawn from the agreed answers (levels, targets, comments).
+        raise AgreedAnswersHidden(response)
     return response
 
 
@@ -420,8 +425,8 @@ def _response(response_id):
 def get_contribution_for_user(user: User, response_id):
     """The user's own request for views in this response, or 404.
 
-    Found by the user, or (the first time they open it after accepting their invitation) by
-    their email address, when they hold a role in the organisation; then tied to them.
+    Found by the user, or (until they first save a view after accepting their invitation) by
+    their email address, when they hold a role in the organisation.
     """
     from django.db.models import Q
 
@@ -439,9 +444,8 @@ def get_contribution_for_user(user: User, response_id):
     if assignment is None:
         raise Http404
     if assignment.user_id is None:
-        from diagnostic.consolidation.services import do_claim_assignment
-
-        do_claim_assignment(assignment=assignment, user=user)
+        # Not written here (a lookup changes nothing): the first save ties it to them.
+        assignment.user = user
     assignment.response = response
     return assignment
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role, User
-from diagnostic.accounts.services import do_invite
+from diagnostic.accounts.services import do_invite, send_invitation_email
 from diagnostic.assessments import services as assessment_services
 from diagnostic.assessments.models import Answer, Response
 from diagnostic.assessments.services import ResponseLocked, StaleAnswer, clean_answer_fields
@@ -133,6 +133,7 @@ def do_ask_contributor(
     if errors:
         raise ValidationError(errors)
     areas = clean_key_areas(response, key_areas)
+    outbox: list = []  # emails go after the transaction commits, never while the row is locked
     with transaction.atomic():
         locked = _require_editable(response)
         user = User.objects.filter(email__iexact=email).first()
@@ -154,12 +155,12 @@ def do_ask_contributor(
         assignment.finished_at = None
         if member:
             assignment.user = user
-        elif assignment.user_id is None:
-            invitation, _token = do_invite(
-                by=by, email=email, role=Role.CONTRIBUTOR, full_name=full_name,
-                organisation=locked.organisation, department=department, job_role=job_role,
-            )  # fmt: skip
-            assignment.invitation = invitation
+        else:
+            # No role in the organisation (now): an invitation to the contributor role, whose
+            # link leads to this request once accepted. A request tied to an account that has
+            # since lost its role is tied again when the invitation is accepted.
+            assignment.user = None
+            assignment.invitation = _invite(by, assignment, locked, outbox)
         assignment.save()
         assignment.key_areas.set(areas)
         record(
@@ -168,21 +169,48 @@ def do_ask_contributor(
             email=email, key_areas=[a.code for a in areas] or "all",
             due_on=due_on.isoformat() if due_on else None,
         )  # fmt: skip
-    if member:
-        _send(assignment, "consolidation/email/asked.txt", "Your views are asked for")
+        if member:
+            outbox.append(
+                lambda: _send(
+                    assignment, "consolidation/email/asked.txt", "Your views are asked for"
+                )
+            )
+    for send in outbox:
+        send()
     return assignment
 
 
-def do_claim_assignment(*, assignment: Assignment, user: User) -> None:
-    """Tie a request for views to the account that opened it with the invited email address."""
-    if user.email.lower() != assignment.email.lower():
-        raise PermissionDenied("This request is for someone else.")
-    Assignment.objects.filter(pk=assignment.pk, user__isnull=True).update(user=user)
-    assignment.user = user
-    record(
-        "contributor.claimed", actor=user, obj=assignment,
-        organisation_id=assignment.response.organisation_id,
+def _invite(by: User, assignment: Assignment, response: Response, outbox: list):
+    """Invite the person to the contributor role; the email is added to `outbox`, to be sent
+    once the transaction has committed (an earlier pending invitation is withdrawn)."""
+    invitation, token = do_invite(
+        by=by, email=assignment.email, role=Role.CONTRIBUTOR, full_name=assignment.full_name,
+        organisation=response.organisation, department=assignment.department,
+        job_role=assignment.job_role, send=False,
     )  # fmt: skip
+    outbox.append(lambda: send_invitation_email(invitation, token))
+    return invitation
+
+
+def _own_assignment(assignment: Assignment, user: User) -> Assignment:
+    """The request re-read inside the caller's transaction, checked to be the user's own.
+
+    A request not yet tied to an account (the person was invited) is tied to the account with
+    the invited email address that holds a role in the organisation, on its first write.
+    """
+    fresh = Assignment.objects.select_related("response").get(pk=assignment.pk)
+    if access.role_in(user, fresh.response.organisation) is None:
+        raise PermissionDenied("You can only change your own views.")
+    if fresh.user_id is None and user.email.lower() == fresh.email.lower():
+        Assignment.objects.filter(pk=fresh.pk, user__isnull=True).update(user=user)
+        fresh.user = user
+        record(
+            "contributor.claimed", actor=user, obj=fresh,
+            organisation_id=fresh.response.organisation_id,
+        )  # fmt: skip
+    if fresh.user_id != user.pk:
+        raise PermissionDenied("You can only change your own views.")
+    return fresh
 
 
 def do_withdraw_assignment(*, by: User, assignment: Assignment) -> None:
@@ -219,15 +247,34 @@ def unfinished(response: Response):
 def do_remind_contributors(*, by: User, response: Response, assignments=None) -> int:
     """Email every contributor who has not finished (or the chosen ones among them)."""
     require_lead(by, response)
+    outbox: list = []  # emails go after the transaction commits, never while the row is locked
     with transaction.atomic():
         _require_editable(response)
         targets = unfinished(response)
         if assignments is not None:
             targets = targets.filter(pk__in=[a.pk for a in assignments])
         targets = list(targets.select_related("response__round", "response__organisation"))
+        members = set(
+            Membership.objects.filter(
+                organisation_id=response.organisation_id,
+                user__email__in=[a.email for a in targets],
+            ).values_list("user__email", flat=True)
+        )
         now = timezone.now()
         for a in targets:
-            _send(a, "consolidation/email/reminder.txt", "A reminder: your views are asked for")
+            if a.email in members:
+                outbox.append(
+                    lambda a=a: _send(
+                        a,
+                        "consolidation/email/reminder.txt",
+                        "A reminder: your views are asked for",
+                    )
+                )
+            else:
+                # Not joined yet: a link to their page would ask for an account they do not
+                # have. A fresh invitation (the old link stops working) is the reminder.
+                invitation = _invite(by, a, response, outbox)
+                Assignment.objects.filter(pk=a.pk).update(invitation=invitation)
         Assignment.objects.filter(pk__in=[a.pk for a in targets]).update(
             last_reminded_at=now, reminder_count=F("reminder_count") + 1
         )
@@ -235,6 +282,8 @@ def do_remind_contributors(*, by: User, response: Response, assignments=None) ->
             "contributors.reminded", actor=by, obj=response,
             organisation_id=response.organisation_id, emails=[a.email for a in targets],
         )  # fmt: skip
+    for send in outbox:
+        send()
     return len(targets)
 
 
@@ -276,7 +325,7 @@ def do_save_view(
     **fields,
 ) -> ViewSaveResult:
     """Save a contributor's own view, under the agreed answers' version and replay rules."""
-    if assignment.user_id != by.pk or access.role_in(by, assignment.response.organisation) is None:
+    if access.role_in(by, assignment.response.organisation) is None:
         raise PermissionDenied("You can only change your own views.")
     unknown = set(fields) - set(CONTRIBUTOR_FIELDS)
     if unknown:
@@ -288,7 +337,7 @@ def do_save_view(
     now = timezone.now()
     with transaction.atomic():
         _require_editable(assignment.response)
-        fresh = Assignment.objects.get(pk=assignment.pk)
+        fresh = _own_assignment(assignment, by)
         if not fresh.is_active or not is_asked_about(fresh, value_code):
             raise NotAsked(value_code.code)
         changes = {**values, "updated_at": now, "last_request_id": request_id[:64]}
@@ -324,10 +373,9 @@ def do_save_view(
 
 def do_mark_finished(*, assignment: Assignment, by: User, finished: bool = True) -> None:
     """The contributor says they have given all the views they will give (or not yet)."""
-    if assignment.user_id != by.pk:
-        raise PermissionDenied("You can only change your own views.")
     with transaction.atomic():
         _require_editable(assignment.response)
+        _own_assignment(assignment, by)
         Assignment.objects.filter(pk=assignment.pk).update(
             finished_at=timezone.now() if finished else None
         )
@@ -340,6 +388,8 @@ def do_mark_finished(*, assignment: Assignment, by: User, finished: bool = True)
 # --- Consolidation --------------------------------------------------------------------------------
 def views_on(response: Response, value_code: ValueCode) -> list[dict]:
     """Every active contributor's view on one value code, as kept in a decision."""
+    from diagnostic.consolidation.queries import asks_about, assignments_of
+
     rows = []
     answers = {
         a.assignment_id: a
@@ -347,8 +397,8 @@ def views_on(response: Response, value_code: ValueCode) -> list[dict]:
             assignment__response=response, value_code=value_code
         )
     }
-    for a in Assignment.objects.filter(response=response, withdrawn_at__isnull=True):
-        if not is_asked_about(a, value_code):
+    for a in assignments_of(response):
+        if not asks_about(a, value_code):
             continue
         view = answers.get(a.pk)
         rows.append({
@@ -381,15 +431,29 @@ def do_adopt_level(
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"Keep the reason to {REASON_MAX} characters or fewer."})
     with transaction.atomic():
+        # Lock first, so the views kept with the decision are the ones it was made from.
+        _require_editable(response)
         views = views_on(response, value_code)
         suggested = spread(v["level"] for v in views).suggested
+        if suggested is None and not reason:
+            raise ValidationError(
+                {"reason": "Nobody has given a level here yet: say why you chose this one."}
+            )
         if level != suggested and not reason:
             raise ValidationError(
                 {"reason": "Say why you chose a level other than the suggested one."}
             )
+        changes = {"current_level": level}
+        agreed = Answer.objects.filter(response=response, value_code=value_code).first()
+        raised_from = None
+        if agreed is not None and agreed.target_level and level and agreed.target_level < level:
+            # A target below where the council now is would block every later save of this
+            # answer: it rises to the adopted level (and the decision says so).
+            raised_from = agreed.target_level
+            changes["target_level"] = level
         saved = assessment_services.do_save_answer(
             response=response, value_code=value_code, by=by,
-            expected_version=expected_version, request_id=request_id, current_level=level,
+            expected_version=expected_version, request_id=request_id, **changes,
         )  # fmt: skip
         if saved.replayed:
             # The same request again (a double click, a retry): the decision it made stands.
@@ -404,8 +468,9 @@ def do_adopt_level(
         record(
             "consolidation.adopted", actor=by, obj=decision,
             organisation_id=response.organisation_id, value_code=value_code.code,
-            level=level, suggested=suggested, reason=reason,
+            level=level, suggested=suggested, reason=reason, target_raised_from=raised_from,
         )  # fmt: skip
+    decision.target_raised_from = raised_from
     return decision
 
 

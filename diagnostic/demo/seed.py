@@ -303,6 +303,10 @@ def step_contributors(ctx: DemoContext) -> None:
     )
     if current is not None:
         seed_contributors(current, ctx.users, ctx.log)
+        ctx.notes.append(
+            "Try: Bob (Wigan's lead) consolidates colleagues' views from his response's home "
+            "page (Colleagues' views); Alice gives her own views (Your assessment)."
+        )
 
 
 STEPS: list[Callable[[DemoContext], None]] = [

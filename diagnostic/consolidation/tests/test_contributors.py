@@ -12,7 +12,7 @@ from django.utils import timezone
 from diagnostic.accounts.models import Invitation, Membership, Role, User
 from diagnostic.assessments.models import Response, Round
 from diagnostic.audit.models import AuditEvent
-from diagnostic.consolidation.models import Assignment
+from diagnostic.consolidation.models import Assignment, ContributorAnswer
 from diagnostic.consolidation.testing import (
     ConsolidationTestCase,
     make_assignment,
@@ -201,14 +201,25 @@ class AskTests(ConsolidationTestCase):
         fay = User.objects.get(email="fay.li@example.org")
         self.assertEqual(Membership.objects.get(user=fay).role, Role.CONTRIBUTOR)
         self.assertIsNone(Assignment.objects.get(email="fay.li@example.org").user)
-        # Their assessment link takes them to their own page, which claims the request.
+        # Their assessment link takes them to their own page (reading it changes nothing)...
         r = self.client.get(reverse("assessments:mine"))
         self.assertRedirects(r, reverse("consolidation:contribution", args=[self.response_a.pk]))
         r = self.client.get(reverse("consolidation:contribution", args=[self.response_a.pk]))
         self.assertContains(r, "EC1")
         self.assertNotContains(r, 'id="vc-ESM1"')
+        self.assertIsNone(Assignment.objects.get(email="fay.li@example.org").user)
+        # ...and their first saved view ties the request to their account.
+        r = self.client.post(
+            reverse("consolidation:save_view", args=[self.response_a.pk, "EC1"]),
+            {"EC1-current_level": "2", "EC1-version": "0", "EC1-request_id": "fay-1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(r.status_code, 200)
         self.assertEqual(Assignment.objects.get(email="fay.li@example.org").user, fay)
         self.assertTrue(AuditEvent.objects.filter(action="contributor.claimed", actor=fay))
+        self.assertEqual(
+            ContributorAnswer.objects.get(assignment__email="fay.li@example.org").current_level, 2
+        )
 
 
 class ContributionPageTests(ConsolidationTestCase):

@@ -267,6 +267,11 @@ def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     ]
     if status == 200:
         state["saved"] = f"Adopted {_level_words(decision.adopted_level)} for {vc.code} {vc.title}."
+        if getattr(decision, "target_raised_from", None):
+            state["saved"] += (
+                f" Its target was {decision.target_raised_from}, below that level, so it is now "
+                f"{decision.adopted_level} too: change it in the questionnaire if you aim higher."
+            )
     elif status == 423:
         state["locked"] = True
 

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -135,7 +135,9 @@ def finished(request: HttpRequest, response_id: int) -> HttpResponse:
     """The contributor says they have finished (or, again, that they have not)."""
     assignment = access.get_contribution_for_user(request.user, response_id)
     form = FinishedForm(request.POST)
-    done = form.cleaned_data["finished"] if form.is_valid() else True
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose whether you have finished.")
+    done = form.cleaned_data["finished"]
     try:
         services.do_mark_finished(assignment=assignment, by=request.user, finished=done)
     except services.ResponseLocked:

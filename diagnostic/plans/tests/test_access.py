@@ -64,8 +64,20 @@ class PlanAccessTests(PlanTestCase):
             with self.subTest(name=name):
                 self.assertEqual(self.client.get(urls[name]).status_code, 200)
 
+    def test_a_contributor_reads_the_plan_only_once_the_response_is_submitted(self):
+        # Its suggestions quote the agreed answers, which contributors do not see in draft.
+        self.client.force_login(self.alice)
+        urls = self.urls(self.response_a, self.action_a)
+        for name in READ_ROUTES:
+            with self.subTest(name=name, state="draft"):
+                self.assertEqual(self.client.get(urls[name]).status_code, 403)
+        Response.objects.filter(pk=self.response_a.pk).update(status=Response.Status.SUBMITTED)
+        for name in READ_ROUTES:
+            with self.subTest(name=name, state="submitted"):
+                self.assertEqual(self.client.get(urls[name]).status_code, 200)
+
     def test_members_and_the_national_team_read_but_do_not_write(self):
-        for user in [self.alice, self.victor, self.nina, self.erin]:
+        for user in [self.victor, self.nina, self.erin]:
             self.client.force_login(user)
             urls = self.urls(self.response_a, self.action_a)
             for name in READ_ROUTES:

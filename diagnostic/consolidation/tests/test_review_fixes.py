@@ -8,7 +8,7 @@ from diagnostic.accounts.models import Invitation, Membership
 from diagnostic.assessments.models import Answer
 from diagnostic.audit.models import AuditEvent
 from diagnostic.consolidation.models import Assignment, Decision
-from diagnostic.consolidation.testing import ConsolidationTestCase, make_assignment, make_view
+from diagnostic.consolidation.testing import ConsolidationTestCase, make_view
 
 
 class AdoptingTests(ConsolidationTestCase):

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.core import mail
 
-from diagnostic.assessments.models import Response
+from diagnostic.assessments.models import Answer, Response
 from diagnostic.assessments.testing import create_open_round
 from diagnostic.browser_tests.base import MOBILE, BrowserTestCase
 from diagnostic.browser_tests.test_assessment_journey import expect
@@ -151,3 +151,72 @@ class LeadContributorsPagesTests(BrowserTestCase):
         self.assert_accessible(page, "the contributors page with one colleague asked")
         self.visit(page, self.base + "remind/")
         self.assert_accessible(page, "the reminder preview")
+
+
+class SpreadsheetUploadPagesTests(BrowserTestCase):
+    """The lead uploads a spreadsheet: the form, the list of problems, a conflict, the result."""
+
+    def setUp(self):
+        super().setUp()
+        framework = load_framework_file(NPS_2018).version
+        _, (self.response,) = create_open_round(framework, [self.council_a])
+        self.upload_path = f"/responses/{self.response.pk}/upload/"
+
+    def download(self, page):
+        import io
+
+        from openpyxl import load_workbook
+
+        r = page.request.get(f"/responses/{self.response.pk}/response.xlsx")
+        self.assertEqual(r.status, 200)
+        return load_workbook(io.BytesIO(r.body()))
+
+    def upload(self, page, wb, name: str):
+        import tempfile
+        from pathlib import Path
+
+        from diagnostic.consolidation.tests.test_spreadsheet import xlsx
+
+        path = Path(tempfile.mkdtemp()) / name
+        path.write_bytes(xlsx(wb))
+        self.visit(page, self.upload_path)
+        page.locator("input[type=file]").set_input_files(str(path))
+        page.get_by_role("button", name="Upload").click()
+
+    def test_problems_conflicts_and_the_result_are_accessible(self):
+        from diagnostic.assessments import services
+        from diagnostic.consolidation.tests.test_spreadsheet import put
+        from diagnostic.frameworks.models import ValueCode
+
+        page = self.page
+        self.sign_in(page, self.bob)
+        self.visit(page, self.upload_path)
+        self.assert_accessible(page, "the upload page")
+        # One bad cell among good ones: nothing stored, the cell named.
+        wb = self.download(page)
+        put(wb, "EC1", "Current level", 3)
+        put(wb, "EC2", "Current level", "six")
+        self.upload(page, wb, "bad.xlsx")
+        page.locator("#problems").wait_for()
+        self.assertIn("row 3, column E", page.locator("#problems").inner_text())
+        self.assertFalse(Answer.objects.filter(response=self.response).exists())
+        self.assert_accessible(page, "the upload page with a problem")
+        # A cell changed in the app since the download: a conflict, not overwritten.
+        wb = self.download(page)
+        put(wb, "EC1", "Current level", 3)
+        vc = ValueCode.objects.get(version=self.response.round.framework_version, code="EC1")
+        services.do_save_answer(response=self.response, value_code=vc, by=self.bob,
+                                expected_version=0, current_level=4)  # fmt: skip
+        self.upload(page, wb, "stale.xlsx")
+        page.locator("#conflicts").wait_for()
+        self.assertEqual(Answer.objects.get(response=self.response).current_level, 4)
+        self.assert_accessible(page, "the upload page with a conflict")
+        # A good file: stored, and the result page says what changed.
+        wb = self.download(page)
+        put(wb, "EC2", "Current level", 2)
+        self.upload(page, wb, "good.xlsx")
+        page.wait_for_selector("h1")
+        self.assertEqual(
+            Answer.objects.get(response=self.response, value_code__code="EC2").current_level, 2
+        )
+        self.assert_accessible(page, "the upload result")

@@ -130,6 +130,11 @@ def do_ask_contributor(
             errors[name] = "Keep this to 150 characters or fewer."
     if due_on is not None and due_on < timezone.localdate():
         errors["due_on"] = "The due date cannot be in the past."
+    elif due_on is not None and due_on > response.round.closes_on:
+        errors["due_on"] = (
+            f"The round closes on {response.round.closes_on:%-d %B %Y}: choose a due date on or "
+            "before it, so there is time to consolidate."
+        )
     if errors:
         raise ValidationError(errors)
     areas = clean_key_areas(response, key_areas)

@@ -112,3 +112,22 @@ class FinishedSwitchTests(ConsolidationTestCase):
                 self.assertIsNone(Assignment.objects.get(pk=self.assignment_a.pk).finished_at)
         self.assertEqual(self.client.post(url, {"finished": "1"}).status_code, 302)
         self.assertIsNotNone(Assignment.objects.get(pk=self.assignment_a.pk).finished_at)
+
+
+class DueDateTests(ConsolidationTestCase):
+    def test_a_due_date_after_the_round_closes_is_refused(self):
+        import datetime as dt
+
+        self.client.force_login(self.bob)
+        late = self.round.closes_on + dt.timedelta(days=1)
+        r = self.client.post(
+            reverse("consolidation:ask", args=[self.response_a.pk]),
+            {"email": "gil@example.org", "full_name": "Gil Moss", "department": "Housing",
+             "job_role": "Contract manager", "scope": "all", "due_on": late.isoformat()},
+        )  # fmt: skip
+        self.assertContains(r, "choose a due date on or before it", status_code=400)
+        self.assertContains(
+            r, f"The round closes on {self.round.closes_on:%-d %B %Y}", status_code=400
+        )
+        self.assertFalse(Assignment.objects.filter(email="gil@example.org").exists())
+        self.assertEqual(mail.outbox, [])

@@ -741,6 +741,7 @@ def _read(wb, *, layout, scope, codes, asked, level_names) -> list[RowIn]:
             layout.version_column - 1 : layout.version_column + 2
         ]
         downloaded = None
+        hidden_ok = True
         try:
             version = int(version_raw)
             if version != version_raw and str(version) != str(version_raw).strip():
@@ -756,10 +757,10 @@ def _read(wb, *, layout, scope, codes, asked, level_names) -> list[RowIn]:
                 "from a file downloaded for another response or person; the upload cannot tell what "
                 "you changed. Download a fresh copy and make your changes in it.",
             ))  # fmt: skip
-            continue
+            hidden_ok = False  # the visible cells are still checked, so every problem is listed
 
         sheet: dict = {}
-        row_ok = True
+        row_ok = hidden_ok
         for i, name in enumerate(layout.fields):
             cell = cells[first_field + i]
             raw = values[first_field + i]
@@ -944,9 +945,15 @@ def _apply(plan: Plan, keep_app_values: bool, current, save) -> None:
                 f"{code} was saved by someone else while your file was being stored."
             ) from None
         except ValidationError as exc:
-            raise InvalidFile([
-                Problem(f"{ANSWERS}, row {rows[code]}", "; ".join(exc.messages))
-            ]) from None  # fmt: skip
+            layout = plan.layout
+            found = []
+            for field, messages in getattr(exc, "error_dict", {"": exc.error_list}).items():
+                text = "; ".join(m for e in messages for m in e.messages)
+                if field in layout.fields:
+                    found.append(Problem(where(rows[code], layout.column_of(field), layout), text))
+                else:
+                    found.append(Problem(f"{ANSWERS}, row {rows[code]}", text))
+            raise InvalidFile(found) from None
 
 
 def do_upload_agreed_answers(

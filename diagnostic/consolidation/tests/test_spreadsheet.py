@@ -479,6 +479,17 @@ class BadFileTests(SpreadsheetTestCase):
             "Answers, row 2, column L (Version at download): the hidden columns recording what you downloaded were changed",
         )
 
+    def test_a_tampered_row_still_has_its_other_cells_checked(self):
+        wb = self.download()
+        put(wb, "EC1", "Version at download", 7)
+        put(wb, "EC1", "Current level", "six")
+        r = self.assertRefused(
+            wb,
+            "Answers, row 2, column L (Version at download)",
+            "Answers, row 2, column E (Current level)",
+        )
+        self.assertContains(r, "2 problems", status_code=400)
+
     def test_tampered_downloaded_values(self):
         wb = self.download()
         put(wb, "EC1", "Downloaded values", '{"current_level": 5}')

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role, User
-from diagnostic.accounts.services import do_invite, send_invitation_email
+from diagnostic.accounts.services import do_invite, invitation_url
 from diagnostic.assessments import services as assessment_services
 from diagnostic.assessments.models import Answer, Response
 from diagnostic.assessments.services import ResponseLocked, StaleAnswer, clean_answer_fields
@@ -193,8 +193,23 @@ def _invite(by: User, assignment: Assignment, response: Response, outbox: list):
         organisation=response.organisation, department=assignment.department,
         job_role=assignment.job_role, send=False,
     )  # fmt: skip
-    outbox.append(lambda: send_invitation_email(invitation, token))
+    outbox.append(lambda: _send_invitation(by, assignment, response, token))
     return invitation
+
+
+def _send_invitation(by: User, assignment: Assignment, response: Response, token: str) -> None:
+    """The invitation email, saying what the person is asked about (sent after commit)."""
+    ctx = {
+        "assignment": assignment, "response": response, "by": by,
+        "areas": list(assignment.key_areas.order_by("position")),
+        "url": invitation_url(token), "days": settings.INVITATION_DAYS,
+    }  # fmt: skip
+    send_mail(
+        subject=f"Your views are asked for: {response.organisation.name}",
+        message=render_to_string("consolidation/email/invited.txt", ctx),
+        from_email=None,
+        recipient_list=[assignment.email],
+    )
 
 
 def _own_assignment(assignment: Assignment, user: User) -> Assignment:

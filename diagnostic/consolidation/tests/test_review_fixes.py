@@ -131,3 +131,26 @@ class DueDateTests(ConsolidationTestCase):
         )
         self.assertFalse(Assignment.objects.filter(email="gil@example.org").exists())
         self.assertEqual(mail.outbox, [])
+
+
+class InvitationEmailTests(ConsolidationTestCase):
+    def test_a_new_person_is_told_what_they_are_asked_about_and_by_when(self):
+        import datetime as dt
+
+        from diagnostic.frameworks.models import KeyArea
+
+        due = self.round.closes_on - dt.timedelta(days=3)
+        ec = KeyArea.objects.get(version=self.framework, code="EC")
+        self.client.force_login(self.bob)
+        self.client.post(
+            reverse("consolidation:ask", args=[self.response_a.pk]),
+            {"email": "gil@example.org", "full_name": "Gil Moss", "department": "Housing",
+             "job_role": "Contract manager", "scope": "areas", "key_areas": [ec.pk],
+             "due_on": due.isoformat()},
+        )  # fmt: skip
+        (email,) = mail.outbox
+        self.assertEqual(email.to, ["gil@example.org"])
+        self.assertIn("Bob Hughes", email.body)
+        self.assertIn(f"on these key areas: EC {ec.name}", email.body)
+        self.assertIn(f"by {due:%-d %B %Y}", email.body)
+        self.assertIn("/invitations/", email.body)

@@ -16,13 +16,15 @@ figures are the application's own time):
   the database, charts excluded), p50/p95;
 - the council **results report PDF**, p50/p95 over several councils, rendered in a fresh
   process (the "web process": Django, the template, the charts) that hands each document's
-  WeasyPrint step to a short-lived child process (diagnostic/reports/pdf.py). Peak memory is
-  reported for both the web process and the rendering processes (the largest of every rendering
-  child and the fork server they are forked from); the bar is judged on the larger. The same
-  reports are then rendered with `PDF_RENDER_IN_SUBPROCESS=false` (WeasyPrint in the web
-  process), for comparison. Before the dashboards and each PDF phase the benchmark waits (up to
-  `--quiet-wait` seconds) for other processes to go quiet; the PDF rows say how much CPU other
-  processes used meanwhile.
+  WeasyPrint step to a short-lived child process (diagnostic/reports/pdf.py; the charts are
+  drawn in the web process while the child reads the HTML). CPU time per report (medians) is
+  reported for the web process and for the rendering child: less disturbed by other load than
+  the times. Peak memory is reported for both the web process and the rendering processes (the
+  largest of every rendering child and the fork server they are forked from); the bar is
+  judged on the larger. The same reports are then rendered with `PDF_RENDER_IN_SUBPROCESS=false`
+  (WeasyPrint in the web process), for comparison. Before the dashboards and each PDF phase
+  the benchmark waits (up to `--quiet-wait` seconds) for other processes to go quiet; the PDF
+  rows say how much CPU other processes used meanwhile.
 
 Peak memory is VmHWM (Linux), the high-water mark of a process's own address space. Not
 ru_maxrss: a process started by exec begins with its parent's high-water mark as its ru_maxrss,
@@ -184,14 +186,17 @@ def pdf_row(pdf: dict) -> dict:
     other = f"; other processes used {pdf['other_cores']:.2f} cores meanwhile"
     if pdf["in_child"]:
         what = f"council results PDF, WeasyPrint in a child process (median {pdf['pages']} pages)"
+        cpu = f"; CPU per report: web process {pdf['web_cpu_ms']:.0f} ms" + (
+            f", rendering process {pdf['child_cpu_ms']:.0f} ms" if pdf.get("child_cpu_ms") else ""
+        )
         extra = (
             f"peak memory: web process {pdf['rss_mb']:.0f} MB, rendering processes "
             f"{pdf['child_rss_mb']:.0f} MB (each child {pdf['child_min_mb']:.0f}–{pdf['child_max_mb']:.0f} MB, "
-            f"fork server {pdf['forkserver_mb']:.0f} MB){other}"
+            f"fork server {pdf['forkserver_mb']:.0f} MB){cpu}{other}"
         )
     else:
         what = f"council results PDF, WeasyPrint in the web process (`PDF_RENDER_IN_SUBPROCESS=false`; median {pdf['pages']} pages)"
-        extra = f"peak memory: web process {pdf['rss_mb']:.0f} MB{other}"
+        extra = f"peak memory: web process {pdf['rss_mb']:.0f} MB; CPU per report {pdf['web_cpu_ms']:.0f} ms{other}"
     return {"what": what, "n": pdf["n"], "p50": pdf["p50"], "p95": pdf["p95"],
             "bar": "p95 ≤ 3 s, peak memory ≤ 250 MB", "ok": pdf["p95"] <= 3000 and peak <= 250,
             "extra": extra}  # fmt: skip
@@ -265,11 +270,14 @@ def pdf_only(args) -> int:
     from pypdf import PdfReader
 
     child_peaks_kb: list[int] = []
+    child_cpu_ms: list[float] = []
 
     class ChildPeaks(logging.Handler):
         def emit(self, record):
             if hasattr(record, "pdf_child_peak_kb"):
                 child_peaks_kb.append(record.pdf_child_peak_kb)
+            if getattr(record, "pdf_child_cpu_ms", None) is not None:
+                child_cpu_ms.append(record.pdf_child_cpu_ms)
 
     pdf_logger = logging.getLogger("diagnostic.reports.pdf")
     pdf_logger.addHandler(ChildPeaks(logging.DEBUG))
@@ -291,11 +299,13 @@ def pdf_only(args) -> int:
         .values_list("pk", flat=True)[: args.pdf_count + 1]
     )
     client.get(f"/responses/{ids[0]}/results.pdf")  # warm: fonts, the chart engine
-    times, pdfs = [], []
+    child_cpu_ms.clear()
+    times, cpu, pdfs = [], [], []
     for pk in ids[1:]:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         resp = client.get(f"/responses/{pk}/results.pdf")
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)  # this process only (threads included)
         assert resp.status_code == 200, resp.status_code
         pdfs.append(resp.content)
     web_mb = vm_hwm_mb("self")  # before pypdf counts the pages: a web process does not do that
@@ -312,6 +322,8 @@ def pdf_only(args) -> int:
         "rss_mb": web_mb, "child_rss_mb": max([*children_mb, forkserver_mb]),
         "child_min_mb": min(children_mb, default=0), "child_max_mb": max(children_mb, default=0),
         "forkserver_mb": forkserver_mb,
+        # CPU per report, medians: this process, and each rendering child (its own report).
+        "web_cpu_ms": statistics.median(cpu), "child_cpu_ms": statistics.median(child_cpu_ms) if child_cpu_ms else None,
         # For comparison only (see the module docstring): inflated by exec.
         "ru_maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "ru_maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,

@@ -4,6 +4,13 @@ The same SVG is shown on screen (as an image with alternative text, beside a tab
 figures) and in PDFs. Rendering is cached by the spec's content, so a chart is drawn once per
 distinct set of figures, not once per request. Colour is never the only cue: every bar and cell
 is also labelled.
+
+Two things keep a chart cheap to build and draw (docs/performance.md, "The council PDF's
+time"): Altair builds each spec around a placeholder dataset and the rows are put in afterwards
+(`_spec`), because Altair copying and checking every row took half the time of building a
+spec; and a label length limit is set only when a label could reach it (`_limit`), because
+vl-convert measuring every label against its limit took a third of the time of drawing the
+council report's charts. Neither changes a spec's meaning or the drawn SVG.
 """
 
 from __future__ import annotations
@@ -24,13 +31,83 @@ REGIONS_GEOJSON = (
 )
 
 
-def _config(chart):
+LABEL_FONT_SIZE = 11
+AXIS_LABEL_LIMIT = 260  # pixels; a longer axis label is cut short with "…"
+LEGEND_LABEL_LIMIT = 160  # Vega's default for legend labels
+# A label counts as short enough to need no limit when its measured width is at most this share
+# of the limit. Our measure and vl-convert's agree to within a pixel on the framework's names
+# (both read the font's advances; they differ at most by kerning); 3 % is 8 pixels of room.
+LIMIT_MARGIN = 0.97
+# The rows of a chart's data are put into the spec after Altair has built it (`_spec`).
+_ROWS = "rows"
+
+
+def _config(chart, *, axis_labels=None, legend_labels=None):
+    """Fonts and sizes shared by every chart.
+
+    `axis_labels` / `legend_labels`: every label the chart's axes / legend can show, when the
+    caller knows them. If none of them can reach its length limit, the limit is left off (0:
+    no limit), which gives the same SVG without vl-convert measuring every label against it.
+    """
+    legend = {"labelLimit": 0} if _limit(legend_labels, LEGEND_LABEL_LIMIT) == 0 else {}
     return (
         chart.configure(font=FONT)
         .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom")
-    )
+        .configure_axis(
+            labelFontSize=LABEL_FONT_SIZE, titleFontSize=12,
+            labelLimit=_limit(axis_labels, AXIS_LABEL_LIMIT),
+        )
+        .configure_legend(labelFontSize=LABEL_FONT_SIZE, titleFontSize=12, orient="bottom", **legend)
+    )  # fmt: skip
+
+
+def _limit(labels, limit: int) -> int:
+    """`limit`, or 0 (no limit) if every label is measurably well inside it.
+
+    Measured with the chart font (Pillow and FreeType, the same font file vl-convert uses). The
+    limit is kept, which is never wrong, only slower, when the labels are not known, when the
+    font or Pillow cannot be found, or when a label has a character outside the Latin scripts
+    (vl-convert would draw it from another font, whose widths we do not measure).
+    """
+    if labels is None:
+        return limit
+    labels = [str(label) for label in labels]
+    font = _label_font()
+    if font is None or any(not _LATIN.issuperset(label) for label in labels):
+        return limit
+    widest = max((font.getlength(label) for label in labels), default=0)
+    return 0 if widest <= LIMIT_MARGIN * limit else limit
+
+
+# Characters the chart font (DejaVu Sans) certainly has: Latin up to Latin Extended-B, and
+# typographic punctuation.
+_LATIN = frozenset(map(chr, range(0x20, 0x250))) | frozenset("‘’‚“”„–—…•€™")
+
+
+@functools.cache
+def _label_font():
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype("DejaVuSans.ttf", LABEL_FONT_SIZE)
+    except (ImportError, OSError):
+        return None
+
+
+def _spec(chart, data: dict) -> dict:
+    """The chart's Vega-Lite spec as a dict, with its data (`{"values": rows, ...}`) put in.
+
+    The chart is built on `alt.Data(name=_ROWS)`; Altair leaves that as the spec's top-level
+    `data`, which is replaced here: the same dict Altair gives when handed the rows, without
+    Altair copying and checking each row. Altair's schema check of the rest is skipped too
+    (`validate=False`): it only guards this module's own code, and the tests check every
+    chart's spec against the Vega-Lite schema (`diagnostic/analytics/tests/test_charts.py`).
+    """
+    spec = chart.to_dict(validate=False)
+    if spec.get("data") != {"name": _ROWS}:
+        raise ValueError("A chart must be built on alt.Data(name=_ROWS), its data given here")
+    spec["data"] = data
+    return spec
 
 
 def render_svg(spec: dict) -> str:
@@ -86,13 +163,8 @@ def level_distribution(
                 "group": row["name"], "order": order, "level": LEVEL_NAMES[lv], "lv": lv,
                 "share": n / row["answers"], "label": f"{round(100 * n / row['answers'])}%" if n / row["answers"] >= 0.08 else "",
             })  # fmt: skip
-    base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y(
-            "group:N",
-            sort=[r["name"] for r in rows if not r.get("suppressed") and r.get("answers")],
-            title=None,
-        )
-    )
+    groups = [r["name"] for r in rows if not r.get("suppressed") and r.get("answers")]
+    base = alt.Chart(alt.Data(name=_ROWS)).encode(y=alt.Y("group:N", sort=groups, title=None))
     bars = base.mark_bar(stroke="#ffffff", strokeWidth=1).encode(
         x=alt.X("share:Q", axis=alt.Axis(format="%"), title="Share of answers", scale=alt.Scale(domain=[0, 1]), stack="zero"),
         order=alt.Order("lv:Q"),
@@ -111,7 +183,10 @@ def level_distribution(
     chart = (bars + text).properties(
         width=560, height=max(60, 26 * len(rows)), title=title, description=title
     )
-    return _config(chart).to_dict()
+    return _spec(
+        _config(chart, axis_labels=[*groups, "100%"], legend_labels=LEVEL_NAMES.values()),
+        {"values": data},
+    )
 
 
 @functools.cache
@@ -155,7 +230,7 @@ def participation_map(rows: list[dict], *, title: str) -> dict:
         }
         features.append(f)
     chart = (
-        alt.Chart(alt.Data(values=features, format=alt.DataFormat(type="json")))
+        alt.Chart(alt.Data(name=_ROWS))
         .mark_geoshape(stroke="#ffffff", strokeWidth=0.8)
         .encode(
             color=alt.Color(
@@ -169,7 +244,7 @@ def participation_map(rows: list[dict], *, title: str) -> dict:
         .project(type="mercator")
         .properties(width=360, height=420, title=title, description=title)
     )
-    return _config(chart).to_dict()
+    return _spec(_config(chart), {"values": features, "format": {"type": "json"}})
 
 
 def rate_bars(rows: list[dict], *, title: str) -> dict:
@@ -183,7 +258,7 @@ def rate_bars(rows: list[dict], *, title: str) -> dict:
         }
         for r in rows
     ]
-    base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("group:N", title=None, sort=None))
+    base = alt.Chart(alt.Data(name=_ROWS)).encode(y=alt.Y("group:N", title=None, sort=None))
     bars = base.mark_bar(color="#1d70b8").encode(
         x=alt.X(
             "rate:Q", axis=alt.Axis(format="%"), title="Submitted", scale=alt.Scale(domain=[0, 1])
@@ -192,11 +267,14 @@ def rate_bars(rows: list[dict], *, title: str) -> dict:
     text = base.mark_text(align="left", dx=4, fontSize=10, color="#0b0c0c").encode(
         x="rate:Q", text="text:N"
     )
-    return _config(
-        (bars + text).properties(
-            width=460, height=max(60, 24 * len(rows)), title=title, description=title
-        )
-    ).to_dict()
+    return _spec(
+        _config(
+            (bars + text).properties(
+                width=460, height=max(60, 24 * len(rows)), title=title, description=title
+            )
+        ),
+        {"values": data},
+    )
 
 
 def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) -> dict:
@@ -211,7 +289,7 @@ def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) 
                 continue
             data.append({"row": row["label"], "area": cell["area"], "median": cell["median"],
                          "band": LEVEL_NAMES[max(1, min(5, round(cell["median"] - 1e-9)))], "text": f"{cell['median']:g}"})  # fmt: skip
-    base = alt.Chart(alt.Data(values=data)).encode(
+    base = alt.Chart(alt.Data(name=_ROWS)).encode(
         x=alt.X(
             "area:N",
             title=None,
@@ -236,7 +314,7 @@ def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) 
         title=title,
         description=title,
     )
-    return _config(chart).to_dict()
+    return _spec(_config(chart), {"values": data})
 
 
 def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
@@ -244,6 +322,12 @@ def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
     SVG as a data URI (for PDFs, which fetch nothing)."""
     src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
     return {"src": src, "alt": alt_text}
+
+
+def late_chart(make_spec, *, alt_text: str, late_images) -> dict:
+    """`chart` for a PDF whose charts are drawn while it renders (`reports.pdf.LateImages`):
+    `make_spec()` is called, and the chart drawn, only when the PDF renderer gets to it."""
+    return {"src": late_images.add(lambda: render_svg(make_spec())), "alt": alt_text}
 
 
 def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dict:
@@ -275,7 +359,7 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dic
     who = ["Your council", *[g["label"] for g in groups]]
     shapes = ["diamond", "circle", "square", "triangle-up", "cross"][: len(who)]
     chart = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(alt.Data(name=_ROWS))
         .mark_point(size=90, filled=True, opacity=0.9)
         .encode(
             y=alt.Y("area:N", sort=[r["name"] for r in table], title=None),
@@ -297,7 +381,10 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dic
         )
         .properties(width=480, height=max(80, 26 * len(table)), title=title, description=title)
     )
-    return _config(chart).to_dict()
+    return _spec(
+        _config(chart, axis_labels=[*(r["name"] for r in table), "5"], legend_labels=who),
+        {"values": data},
+    )
 
 
 def value_code_grid(answers: list, *, title: str, colours: dict[int, str] | None = None) -> dict:
@@ -315,7 +402,7 @@ def value_code_grid(answers: list, *, title: str, colours: dict[int, str] | None
                      "text": f"{a.value_code.code}: {lv if lv else '–'}"})  # fmt: skip
     domain = [*LEVEL_NAMES.values(), "Not yet assessed", "Not answered"]
     rng = [colours[lv] for lv in range(1, 6)] + ["#b1b4b6", "#f3f2f1"]
-    base = alt.Chart(alt.Data(values=data)).encode(
+    base = alt.Chart(alt.Data(name=_ROWS)).encode(
         x=alt.X("col:O", title=None, axis=None), y=alt.Y("area:N", title=None, sort=None)
     )
     rects = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
@@ -325,4 +412,4 @@ def value_code_grid(answers: list, *, title: str, colours: dict[int, str] | None
     chart = (rects + text).properties(
         width=7 * 62, height=26 * max(1, len(seen)), title=title, description=title
     )
-    return _config(chart).to_dict()
+    return _spec(_config(chart, axis_labels=seen, legend_labels=domain), {"values": data})

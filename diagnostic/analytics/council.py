@@ -107,9 +107,11 @@ def comparison_groups(response: Response) -> list[dict]:
     return groups
 
 
-def comparisons(response: Response) -> dict:
-    """Per key area: the council's median beside each group's median and distribution."""
-    own = {r["id"]: r for r in own_levels(response)["areas"]}
+def comparisons(response: Response, own_levels_: dict | None = None) -> dict:
+    """Per key area: the council's median beside each group's median and distribution.
+
+    `own_levels_`: `own_levels(response)` if the caller has it already (saves its queries)."""
+    own = {r["id"]: r for r in (own_levels_ or own_levels(response))["areas"]}
     groups = []
     own_counts = _own_submitted_counts(response)
     for g in comparison_groups(response):

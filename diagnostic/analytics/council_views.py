@@ -12,7 +12,7 @@ from diagnostic.accounts import access
 from diagnostic.analytics import charts, council
 from diagnostic.assessments import queries as assessment_queries
 from diagnostic.frameworks.models import Level
-from diagnostic.reports.pdf import pdf_response, render_pdf
+from diagnostic.reports.pdf import LateImages, pdf_response, render_pdf
 
 
 def _chart_rows(area_rows: list[dict]) -> list[dict]:
@@ -26,16 +26,25 @@ def _chart_rows(area_rows: list[dict]) -> list[dict]:
     ]
 
 
-def results_context(request: HttpRequest, response, *, inline_charts: bool) -> dict:
+def results_context(
+    request: HttpRequest, response, *, late_images: LateImages | None = None
+) -> dict:
+    """The results page's context; with `late_images` (the PDF report), the charts are drawn
+    while the PDF renders (`reports.pdf.LateImages`) instead of now."""
     own = council.own_levels(response)
-    comp = council.comparisons(response)
+    comp = council.comparisons(response, own)
     previous = council.previous_rounds(response)
     colours = {
         lv.number: lv.colour
         for lv in Level.objects.filter(version_id=response.round.framework_version_id)
     }
     name = response.organisation.short_name
-    mk = lambda spec, alt_text: charts.chart(spec, alt_text=alt_text, inline=inline_charts)  # noqa: E731
+
+    def mk(make_spec, alt_text):
+        if late_images is not None:
+            return charts.late_chart(make_spec, alt_text=alt_text, late_images=late_images)
+        return charts.chart(make_spec(), alt_text=alt_text)
+
     ctx = {
         "response": response,
         "organisation": response.organisation,
@@ -48,7 +57,7 @@ def results_context(request: HttpRequest, response, *, inline_charts: bool) -> d
         ),
         "charts": {
             "grid": mk(
-                charts.value_code_grid(
+                lambda: charts.value_code_grid(
                     own["answers"],
                     title=f"{name}: current level of every value code",
                     colours=colours,
@@ -56,13 +65,13 @@ def results_context(request: HttpRequest, response, *, inline_charts: bool) -> d
                 "Grid of every value code coloured by its current level; the levels are listed in the tables below.",
             ),
             "areas": mk(
-                charts.level_distribution(
+                lambda: charts.level_distribution(
                     _chart_rows(own["areas"]), title=f"{name}: levels by key area", colours=colours
                 ),
                 "Stacked bars of the share of value codes at each level in each key area; the figures are in the table below.",
             ),
             "compare": mk(
-                charts.comparison_dots(
+                lambda: charts.comparison_dots(
                     comp["table"],
                     comp["groups"],
                     title=f"{name} compared with other councils (median level)",
@@ -82,20 +91,17 @@ def results_context(request: HttpRequest, response, *, inline_charts: bool) -> d
 @login_required
 def results(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
-    return render(
-        request,
-        "analytics/council_results.html",
-        results_context(request, response, inline_charts=False),
-    )
+    return render(request, "analytics/council_results.html", results_context(request, response))
 
 
 @login_required
 def report_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     """The results as a report for the council's leadership (the same content as the page)."""
     response = access.get_response_for_user(request.user, response_id)
-    ctx = results_context(request, response, inline_charts=True)
+    late_images = LateImages()
+    ctx = results_context(request, response, late_images=late_images)
     ctx["items"] = assessment_queries.items_for(response)
-    pdf = render_pdf("analytics/council_report_pdf.html", ctx)
+    pdf = render_pdf("analytics/council_report_pdf.html", ctx, late_images=late_images)
     return pdf_response(
         pdf, f"{slugify(response.organisation.short_name + ' ' + response.round.name)}-results.pdf"
     )

@@ -1,6 +1,7 @@
 """The WeasyPrint step runs in a short-lived child process (docs/decisions/0010)."""
 
 import http.server
+import io
 import logging
 import multiprocessing
 import threading
@@ -8,6 +9,7 @@ import time
 from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
+from pypdf import PdfReader
 
 from diagnostic.reports import pdf, pdf_child
 from diagnostic.reports.tests import child_targets
@@ -159,3 +161,67 @@ class ChildLogRelayTests(SimpleTestCase):
             pdf.html_to_pdf("<p style='colour: red; width: banana'>x</p>")
         self.assertTrue(logs.records)
         self.assertTrue(all(r.levelno >= logging.WARNING for r in logs.records))
+
+
+LATE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40">'
+    '<text x="5" y="20" font-family="DejaVu Sans" font-size="12px">{label}</text></svg>'
+)
+
+
+class LateImageTests(SimpleTestCase):
+    """Charts drawn by the web process while the PDF renders (pdf.LateImages)."""
+
+    def render(self, in_subprocess: bool):
+        late, drawn = pdf.LateImages(), []
+
+        def chart(label):
+            return lambda: drawn.append(label) or LATE_SVG.format(label=label)
+
+        first, second = late.add(chart("First chart")), late.add(chart("Second chart"))
+        # The second is shown first: the web process draws them in the document's order.
+        html = (
+            f"<!doctype html><html lang='en-GB'><body><h1>Report</h1>"
+            f'<img alt="Second" src="{second}"><p>Between.</p><img alt="First" src="{first}">'
+            "</body></html>"
+        )
+        with override_settings(PDF_RENDER_IN_SUBPROCESS=in_subprocess, PDF_RENDER_TIMEOUT=30):
+            out = pdf.html_to_pdf(html, late_images=late)
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out)).pages)
+        return text, drawn
+
+    def test_the_child_gets_each_chart_from_the_web_process(self):
+        text, drawn = self.render(in_subprocess=True)
+        self.assertIn("Second chart", text)
+        self.assertIn("First chart", text)
+        self.assertEqual(drawn, ["Second chart", "First chart"])  # once each, in page order
+        self.assertEqual(rendering_children(), [])
+
+    def test_the_web_process_draws_them_when_it_renders_itself(self):
+        text, drawn = self.render(in_subprocess=False)
+        self.assertIn("Second chart", text)
+        self.assertEqual(sorted(drawn), ["First chart", "Second chart"])
+
+    def test_a_chart_that_cannot_be_drawn_fails_the_pdf(self):
+        def broken():
+            raise ValueError("no chart today")
+
+        for in_subprocess in (True, False):
+            late = pdf.LateImages()
+            html = f'<html lang="en-GB"><body><img alt="x" src="{late.add(broken)}"></body></html>'
+            with (
+                self.subTest(in_subprocess=in_subprocess),
+                override_settings(PDF_RENDER_IN_SUBPROCESS=in_subprocess, PDF_RENDER_TIMEOUT=30),
+                self.assertRaisesRegex(Exception, "no chart today"),
+            ):
+                pdf.html_to_pdf(html, late_images=late)
+        self.assertEqual(rendering_children(), [])
+
+    def test_only_this_documents_late_images_are_fetched(self):
+        fetcher = pdf_child.url_fetcher({"late-image:1": lambda: b"<svg/>"})
+        self.assertEqual(fetcher.fetch("late-image:1").read(), b"<svg/>")
+        for url in ("late-image:2", "late-image:1x"):
+            with self.subTest(url=url), self.assertRaises(pdf_child.BlockedFetch):
+                fetcher.fetch(url)
+        with self.assertRaises(pdf_child.BlockedFetch):
+            pdf_child.url_fetcher().fetch("late-image:1")

@@ -70,6 +70,9 @@ class LateImages:
     def urls(self) -> tuple[str, ...]:
         return tuple(self._draw)
 
+    def __len__(self) -> int:
+        return len(self._draw)
+
     def in_document_order(self, html: str) -> list[str]:
         """The addresses in the order `html` first shows them; those it does not show, last."""
         position = {url: html.find(f'"{url}"') for url in self._draw}

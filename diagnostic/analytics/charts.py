@@ -23,8 +23,8 @@ from pathlib import Path
 
 from django.core.cache import cache
 
-LEVEL_NAMES = {1: "1 Minimum", 2: "2 Developing", 3: "3 Mature", 4: "4 Leader", 5: "5 Innovator"}
-DEFAULT_COLOURS = {1: "#d4351c", 2: "#f47738", 3: "#ffdd00", 4: "#85994b", 5: "#00703c"}
+# Levels, their names and colours come from the framework version (`frameworks/levels.py`):
+# every chart that shows levels takes the round's `LevelScale`.
 FONT = "DejaVu Sans"
 REGIONS_GEOJSON = (
     Path(__file__).resolve().parent.parent / "organisations" / "data" / "regions.geojson"
@@ -146,21 +146,18 @@ def as_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def level_distribution(
-    rows: list[dict], *, title: str, colours: dict[int, str] | None = None
-) -> dict:
+def level_distribution(rows: list[dict], *, title: str, scale) -> dict:
     """Horizontal stacked bars: the share of answers at each level, one bar per row."""
     import altair as alt
 
-    colours = colours or DEFAULT_COLOURS
     data = []
     for order, row in enumerate(rows):
         if row.get("suppressed") or not row.get("answers"):
             continue
-        for lv in range(1, 6):
-            n = row["counts"][lv]
+        for lv in scale.numbers:
+            n = row["counts"].get(lv, 0)
             data.append({
-                "group": row["name"], "order": order, "level": LEVEL_NAMES[lv], "lv": lv,
+                "group": row["name"], "order": order, "level": scale.label(lv), "lv": lv,
                 "share": n / row["answers"], "label": f"{round(100 * n / row['answers'])}%" if n / row["answers"] >= 0.08 else "",
             })  # fmt: skip
     groups = [r["name"] for r in rows if not r.get("suppressed") and r.get("answers")]
@@ -170,7 +167,7 @@ def level_distribution(
         order=alt.Order("lv:Q"),
         color=alt.Color(
             "level:N", title="Level",
-            scale=alt.Scale(domain=[LEVEL_NAMES[lv] for lv in range(1, 6)], range=[colours[lv] for lv in range(1, 6)]),
+            scale=alt.Scale(domain=scale.labels, range=[scale.colours[lv] for lv in scale.numbers]),
         ),
     )  # fmt: skip
     # Each segment labelled with its share at its middle, so colour is not the only cue.
@@ -184,7 +181,7 @@ def level_distribution(
         width=560, height=max(60, 26 * len(rows)), title=title, description=title
     )
     return _spec(
-        _config(chart, axis_labels=[*groups, "100%"], legend_labels=LEVEL_NAMES.values()),
+        _config(chart, axis_labels=[*groups, "100%"], legend_labels=scale.labels),
         {"values": data},
     )
 
@@ -277,18 +274,18 @@ def rate_bars(rows: list[dict], *, title: str) -> dict:
     )
 
 
-def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) -> dict:
+def heatmap(matrix: dict, *, title: str, scale) -> dict:
     """Median level per row × key area, coloured by level and labelled with the number."""
     import altair as alt
 
-    colours = colours or DEFAULT_COLOURS
+    lo, hi = scale.lowest, scale.highest
     data = []
     for row in matrix["rows"]:
         for cell in row["cells"]:
             if cell["median"] is None:
                 continue
             data.append({"row": row["label"], "area": cell["area"], "median": cell["median"],
-                         "band": LEVEL_NAMES[max(1, min(5, round(cell["median"] - 1e-9)))], "text": f"{cell['median']:g}"})  # fmt: skip
+                         "band": scale.label(max(lo, min(hi, round(cell["median"] - 1e-9)))), "text": f"{cell['median']:g}"})  # fmt: skip
     base = alt.Chart(alt.Data(name=_ROWS)).encode(
         x=alt.X(
             "area:N",
@@ -302,9 +299,7 @@ def heatmap(matrix: dict, *, title: str, colours: dict[int, str] | None = None) 
         color=alt.Color(
             "band:N",
             title="Median level",
-            scale=alt.Scale(
-                domain=list(LEVEL_NAMES.values()), range=[colours[lv] for lv in range(1, 6)]
-            ),
+            scale=alt.Scale(domain=scale.labels, range=[scale.colours[lv] for lv in scale.numbers]),
         ),  # fmt: skip
     )
     text = base.mark_text(fontSize=11, color="#0b0c0c").encode(text="text:N")
@@ -330,7 +325,7 @@ def late_chart(make_spec, *, alt_text: str, late_images) -> dict:
     return {"src": late_images.add(lambda: render_svg(make_spec())), "alt": alt_text}
 
 
-def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dict:
+def comparison_dots(table: list[dict], groups: list[dict], *, title: str, scale) -> dict:
     """Per key area, the council's median level beside each comparison group's median."""
     import altair as alt
 
@@ -366,8 +361,8 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dic
             x=alt.X(
                 "median:Q",
                 title="Median level",
-                scale=alt.Scale(domain=[1, 5]),
-                axis=alt.Axis(values=[1, 2, 3, 4, 5]),
+                scale=alt.Scale(domain=[scale.lowest, scale.highest]),
+                axis=alt.Axis(values=list(scale.numbers)),
             ),
             color=alt.Color(
                 "who:N",
@@ -382,26 +377,27 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str) -> dic
         .properties(width=480, height=max(80, 26 * len(table)), title=title, description=title)
     )
     return _spec(
-        _config(chart, axis_labels=[*(r["name"] for r in table), "5"], legend_labels=who),
+        _config(
+            chart, axis_labels=[*(r["name"] for r in table), str(scale.highest)], legend_labels=who
+        ),
         {"values": data},
     )
 
 
-def value_code_grid(answers: list, *, title: str, colours: dict[int, str] | None = None) -> dict:
+def value_code_grid(answers: list, *, title: str, scale) -> dict:
     """Every value code as a cell, coloured by the council's current level and labelled."""
     import altair as alt
 
-    colours = colours or DEFAULT_COLOURS
     data, seen = [], {}
     for a in answers:
         area = a.value_code.key_area.name
         seen[area] = seen.get(area, 0) + 1
         lv = a.current_level
-        band = LEVEL_NAMES.get(lv, "Not yet assessed" if lv == 0 else "Not answered")
+        band = scale.label(lv) if lv in scale else "Not yet assessed" if lv == 0 else "Not answered"
         data.append({"area": area, "col": seen[area], "code": a.value_code.code, "band": band,
                      "text": f"{a.value_code.code}: {lv if lv else '–'}"})  # fmt: skip
-    domain = [*LEVEL_NAMES.values(), "Not yet assessed", "Not answered"]
-    rng = [colours[lv] for lv in range(1, 6)] + ["#b1b4b6", "#f3f2f1"]
+    domain = [*scale.labels, "Not yet assessed", "Not answered"]
+    rng = [scale.colours[lv] for lv in scale.numbers] + ["#b1b4b6", "#f3f2f1"]
     base = alt.Chart(alt.Data(name=_ROWS)).encode(
         x=alt.X("col:O", title=None, axis=None), y=alt.Y("area:N", title=None, sort=None)
     )

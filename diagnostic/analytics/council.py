@@ -15,6 +15,7 @@ from diagnostic.analytics.cache import cached
 from diagnostic.analytics.queries import Scope, hide, levels_by
 from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts
 from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.frameworks.levels import scale_for
 from diagnostic.frameworks.models import KeyArea, Theme
 
 PRIORITY_WEIGHT = {"high": 3, "medium": 2, "low": 1, "none": 0, "": 1}
@@ -35,6 +36,7 @@ def own_levels(response: Response) -> dict:
     themes = list(
         Theme.objects.filter(version_id=response.round.framework_version_id).order_by("position")
     )
+    scale = scale_for(response.round.framework_version_id)
     by_area: dict[int, list[Answer]] = defaultdict(list)
     for a in answers:
         by_area[a.value_code.key_area_id].append(a)
@@ -54,6 +56,7 @@ def own_levels(response: Response) -> dict:
                 weighted += g * PRIORITY_WEIGHT.get(a.priority, 1)
         return {
             "counts": dict(counts),
+            "level_counts": [counts.get(lv, 0) for lv in scale.numbers],
             "median": median_from_counts(counts),
             "mean": mean_from_counts(counts),
             "target_median": median_from_counts(targets),
@@ -86,6 +89,7 @@ def own_levels(response: Response) -> dict:
         "themes": theme_rows,
         "priorities": ranked,
         "overall": summary(answers),
+        "scale": scale,
     }
 
 
@@ -111,7 +115,9 @@ def comparisons(response: Response, own_levels_: dict | None = None) -> dict:
     """Per key area: the council's median beside each group's median and distribution.
 
     `own_levels_`: `own_levels(response)` if the caller has it already (saves its queries)."""
-    own = {r["id"]: r for r in (own_levels_ or own_levels(response))["areas"]}
+    own_ = own_levels_ or own_levels(response)
+    scale = own_["scale"]
+    own = {r["id"]: r for r in own_["areas"]}
     groups = []
     own_counts = _own_submitted_counts(response)
     for g in comparison_groups(response):
@@ -120,8 +126,8 @@ def comparisons(response: Response, own_levels_: dict | None = None) -> dict:
         # council's own submitted answers are then taken away. Cached per round version.
         shared = replace(scope, exclude_organisation_id=None)
         full = cached("group-levels", response.round_id, (shared.key(),),
-                      lambda shared=shared: levels_by(shared, "key_area", national=True))  # fmt: skip
-        rows = {r["id"]: _without(r, own_counts.get(r["id"])) for r in full}
+                      lambda shared=shared: levels_by(shared, "key_area", national=True, scale=scale))  # fmt: skip
+        rows = {r["id"]: _without(r, own_counts.get(r["id"]), scale) for r in full}
         size = max((r["organisations"] or 0) for r in rows.values()) if rows else 0
         groups.append(
             {
@@ -142,7 +148,7 @@ def comparisons(response: Response, own_levels_: dict | None = None) -> dict:
                 share_at_or_above = (
                     sum(
                         r["counts"][lv]
-                        for lv in range(1, 6)
+                        for lv in scale.numbers
                         if mine["median"] is not None and lv >= mine["median"]
                     )
                     / r["answers"]
@@ -176,12 +182,13 @@ def _own_submitted_counts(response: Response) -> dict[int, dict[int, int]]:
     return counts
 
 
-def _without(row: dict, own: dict[int, int] | None) -> dict:
+def _without(row: dict, own: dict[int, int] | None, scale) -> dict:
     """A group's key-area row with one council's answers taken out, then suppressed if small."""
     row = dict(row)
     if own:
         row["counts"] = {lv: row["counts"][lv] - own.get(lv, 0) for lv in row["counts"]}
-        row["answers"] = sum(row["counts"][lv] for lv in range(1, 6))
+        row["level_counts"] = [row["counts"][lv] for lv in scale.numbers]
+        row["answers"] = sum(row["counts"][lv] for lv in scale.numbers)
         row["organisations"] -= 1
         row["median"] = median_from_counts(row["counts"])
         row["mean"] = mean_from_counts(row["counts"])

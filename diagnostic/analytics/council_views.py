@@ -11,16 +11,15 @@ from django.utils.text import slugify
 from diagnostic.accounts import access
 from diagnostic.analytics import charts, council
 from diagnostic.assessments import queries as assessment_queries
-from diagnostic.frameworks.models import Level
 from diagnostic.reports.pdf import LateImages, pdf_response, render_pdf
 
 
-def _chart_rows(area_rows: list[dict]) -> list[dict]:
+def _chart_rows(area_rows: list[dict], scale) -> list[dict]:
     return [
         {
             "name": r["name"],
-            "counts": {lv: r["counts"].get(lv, 0) for lv in range(0, 6)},
-            "answers": sum(r["counts"].get(lv, 0) for lv in range(1, 6)),
+            "counts": {lv: r["counts"].get(lv, 0) for lv in (0, *scale.numbers)},
+            "answers": sum(r["counts"].get(lv, 0) for lv in scale.numbers),
         }
         for r in area_rows
     ]
@@ -34,10 +33,7 @@ def results_context(
     own = council.own_levels(response)
     comp = council.comparisons(response, own)
     previous = council.previous_rounds(response)
-    colours = {
-        lv.number: lv.colour
-        for lv in Level.objects.filter(version_id=response.round.framework_version_id)
-    }
+    scale = own["scale"]
     name = response.organisation.short_name
 
     def mk(make_spec, alt_text):
@@ -52,21 +48,21 @@ def results_context(
         "own": own,
         "comparison": comp,
         "previous": previous,
-        "levels": list(
-            Level.objects.filter(version_id=response.round.framework_version_id).order_by("number")
-        ),
+        "levels": scale.as_list(),
         "charts": {
             "grid": mk(
                 lambda: charts.value_code_grid(
                     own["answers"],
                     title=f"{name}: current level of every value code",
-                    colours=colours,
+                    scale=scale,
                 ),
                 "Grid of every value code coloured by its current level; the levels are listed in the tables below.",
             ),
             "areas": mk(
                 lambda: charts.level_distribution(
-                    _chart_rows(own["areas"]), title=f"{name}: levels by key area", colours=colours
+                    _chart_rows(own["areas"], scale),
+                    title=f"{name}: levels by key area",
+                    scale=scale,
                 ),
                 "Stacked bars of the share of value codes at each level in each key area; the figures are in the table below.",
             ),
@@ -75,6 +71,7 @@ def results_context(
                     comp["table"],
                     comp["groups"],
                     title=f"{name} compared with other councils (median level)",
+                    scale=scale,
                 ),
                 "Dots showing the council's median level in each key area beside the median of each comparison group; the figures are in the table below.",
             ),

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from diagnostic.assessments.models import Answer, Round
+from diagnostic.frameworks.levels import scale_for
 
 COLUMNS = [
     "round", "organisation_code", "organisation", "region", "type", "nation", "submitted_at",
@@ -65,7 +66,9 @@ def xlsx_bytes(rnd: Round) -> bytes:
         ["Framework", rnd.framework_version.display_label],
         [
             "Levels",
-            "current_level 1 Minimum … 5 Innovator; not_yet_assessed = yes when the council chose that",
+            "current_level "
+            + " · ".join(scale_for(rnd.framework_version_id).labels)
+            + "; not_yet_assessed = yes when the council chose that",
         ],
         ["Audience", "National team only: this file names councils. Do not publish it."],
     ]:

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts, rate
 from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.frameworks.levels import LevelScale, scale_for_round
 from diagnostic.frameworks.models import KeyArea, Theme, ValueCode
 from diagnostic.organisations.models import OrganisationType, Region
 
@@ -115,9 +116,16 @@ def _outline(round_id: int, by: str) -> list:
     return list(model.objects.filter(version_id=version_id).order_by("position"))
 
 
-def levels_by(scope: Scope, by: str = "key_area", *, national: bool = True) -> list[dict]:
+def levels_by(
+    scope: Scope, by: str = "key_area", *, national: bool = True, scale: LevelScale | None = None
+) -> list[dict]:
     """Distribution of current and target levels, priorities and flags per theme, key area or
-    value code, with medians, means and how many organisations each row is built from."""
+    value code, with medians, means and how many organisations each row is built from.
+
+    The levels are the round's framework version's (`scale`, looked up when not given);
+    `level_counts` lists the count at each level in order, `top` the answers at the two
+    highest levels."""
+    scale = scale or scale_for_round(scope.round_id)
     field = GROUPS[by][0]
     answers = submitted_answers(scope)
     current = answers.values(field, "current_level").annotate(n=Count("pk")).order_by()
@@ -159,12 +167,14 @@ def levels_by(scope: Scope, by: str = "key_area", *, national: bool = True) -> l
             "name": getattr(item, "name", None) or getattr(item, "title", ""),
             "organisations": n_orgs,
             "suppressed": (not national) and n_orgs < MIN_GROUP,
-            "counts": {lv: counts.get(lv, 0) for lv in range(0, 6)},
-            "answers": sum(counts.get(lv, 0) for lv in range(1, 6)),
+            "counts": {lv: counts.get(lv, 0) for lv in (0, *scale.numbers)},
+            "level_counts": [counts.get(lv, 0) for lv in scale.numbers],
+            "answers": sum(counts.get(lv, 0) for lv in scale.numbers),
+            "top": sum(counts.get(lv, 0) for lv in scale.top(2)),
             "not_assessed": counts.get(0, 0),
             "median": median_from_counts(counts),
             "mean": mean_from_counts(counts),
-            "target_counts": {lv: targets.get(lv, 0) for lv in range(1, 6)},
+            "target_counts": {lv: targets.get(lv, 0) for lv in scale.numbers},
             "target_median": median_from_counts(targets),
             "priorities": {k: e.get(k, 0) for k in ("high", "medium", "low", "none")},
             "want_support": e.get("support_n", 0),

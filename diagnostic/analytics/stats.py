@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-LEVELS = (1, 2, 3, 4, 5)
 MIN_GROUP = 5  # cells built from fewer organisations are hidden outside the national team
+
+
+def _levels(counts: Mapping[int, int]) -> list[int]:
+    """The levels present, in order. Levels are numbered from 1 (the framework version says how
+    many there are); 0 means "not yet assessed" and is never a level."""
+    return sorted(lv for lv in counts if lv is not None and lv >= 1)
 
 
 def median_from_counts(counts: Mapping[int, int]) -> float | None:
     """The median of a distribution given as {level: count}; the mean of the two middle values
-    when the count is even. Levels outside 1–5 (0 = not yet assessed) are ignored."""
-    values = [(lv, counts.get(lv, 0)) for lv in LEVELS]
+    when the count is even. 0 (not yet assessed) is ignored."""
+    values = [(lv, counts.get(lv, 0)) for lv in _levels(counts)]
     n = sum(c for _, c in values)
     if n == 0:
         return None
@@ -29,16 +34,18 @@ def median_from_counts(counts: Mapping[int, int]) -> float | None:
 
 
 def mean_from_counts(counts: Mapping[int, int]) -> float | None:
-    n = sum(counts.get(lv, 0) for lv in LEVELS)
+    levels = _levels(counts)
+    n = sum(counts.get(lv, 0) for lv in levels)
     if n == 0:
         return None
-    return sum(lv * counts.get(lv, 0) for lv in LEVELS) / n
+    return sum(lv * counts.get(lv, 0) for lv in levels) / n
 
 
-def shares(counts: Mapping[int, int]) -> dict[int, float]:
-    """Each level's share of the answers at levels 1–5, as fractions summing to 1."""
-    n = sum(counts.get(lv, 0) for lv in LEVELS)
-    return {lv: (counts.get(lv, 0) / n if n else 0.0) for lv in LEVELS}
+def shares(counts: Mapping[int, int], levels) -> dict[int, float]:
+    """Each level's share of the answers at a level (not "not yet assessed"), as fractions
+    summing to 1. `levels`: the framework version's level numbers."""
+    n = sum(counts.get(lv, 0) for lv in levels)
+    return {lv: (counts.get(lv, 0) / n if n else 0.0) for lv in levels}
 
 
 def rate(part: int, whole: int) -> float | None:

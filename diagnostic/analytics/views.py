@@ -20,7 +20,8 @@ from diagnostic.analytics.forms import DashboardFilterForm
 from diagnostic.analytics.models import Publication
 from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
-from diagnostic.frameworks.models import KeyArea, Level, Theme, ValueCode
+from diagnostic.frameworks.levels import scale_for
+from diagnostic.frameworks.models import KeyArea, Theme, ValueCode
 
 
 def _rounds():
@@ -49,12 +50,6 @@ def _scope_from(request, *, region=None):
     return form, rnd, (scope, data.get("compare"))
 
 
-def _colours(rnd) -> dict[int, str]:
-    return {
-        lv.number: lv.colour for lv in Level.objects.filter(version_id=rnd.framework_version_id)
-    }
-
-
 def _dashboard(request, *, region=None, national: bool):
     form, rnd, parts = _scope_from(request, region=region)
     ctx = {"form": form, "round": rnd, "region": region, "national": national}
@@ -64,14 +59,16 @@ def _dashboard(request, *, region=None, national: bool):
     k = (scope.key(), national)
 
     def compute():
-        by_theme = queries.levels_by(scope, "theme", national=national)
-        by_area = queries.levels_by(scope, "key_area", national=national)
+        scale = scale_for(rnd.framework_version_id)
+        by_theme = queries.levels_by(scope, "theme", national=national, scale=scale)
+        by_area = queries.levels_by(scope, "key_area", national=national, scale=scale)
         part_region = queries.participation_by(scope, "region")
         heat_region = queries.heatmap(scope, "region", national=national)
         heat_type = queries.heatmap(scope, "type", national=national)
-        colours = _colours(rnd)
         label = f"{rnd.name}{' – ' + region.name if region else ''}"
         return {
+            "levels": scale.as_list(),
+            "top_levels": scale.top_names(2),
             "participation": queries.participation(scope),
             "by_region": part_region,
             "by_type": queries.participation_by(scope, "type"),
@@ -81,15 +78,15 @@ def _dashboard(request, *, region=None, national: bool):
             "heat_region": heat_region,
             "heat_type": heat_type,
             "charts": {
-                "areas": charts.chart(charts.level_distribution(by_area, title=f"Current levels by key area, {label}", colours=colours),
+                "areas": charts.chart(charts.level_distribution(by_area, title=f"Current levels by key area, {label}", scale=scale),
                                       alt_text="Stacked bars of the share of answers at each level for each key area; the figures are in the table below."),
-                "themes": charts.chart(charts.level_distribution(by_theme, title=f"Current levels by theme, {label}", colours=colours),
+                "themes": charts.chart(charts.level_distribution(by_theme, title=f"Current levels by theme, {label}", scale=scale),
                                        alt_text="Stacked bars of the share of answers at each level for each theme; the figures are in the table below."),
                 "map": charts.chart(charts.participation_map(part_region, title=f"Share of eligible councils that submitted, {rnd.name}"),
                                     alt_text="Map of the regions shaded by the share of eligible councils that submitted; the figures are in the table beside it."),
-                "heat_region": charts.chart(charts.heatmap(heat_region, title="Median current level, region by key area", colours=colours),
+                "heat_region": charts.chart(charts.heatmap(heat_region, title="Median current level, region by key area", scale=scale),
                                             alt_text="Grid of median levels by region and key area; the figures are in the table below."),
-                "heat_type": charts.chart(charts.heatmap(heat_type, title="Median current level, council type by key area", colours=colours),
+                "heat_type": charts.chart(charts.heatmap(heat_type, title="Median current level, council type by key area", scale=scale),
                                           alt_text="Grid of median levels by council type and key area; the figures are in the table below."),
             },
         }  # fmt: skip
@@ -152,13 +149,15 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     )
     if area is None:
         raise Http404
+    scale = scale_for(rnd.framework_version_id)
     # Suppressed rows keep their key area, so one cached list serves every key area.
     all_rows = cached("levels-vc", rnd.pk, (scope.key(), national),
-                      lambda: queries.levels_by(scope, "value_code", national=national))  # fmt: skip
+                      lambda: queries.levels_by(scope, "value_code", national=national, scale=scale))  # fmt: skip
     rows = [r for r in all_rows if r.get("key_area_id") == area.pk]
-    chart = charts.chart(charts.level_distribution(rows, title=f"Current levels, {area.name}", colours=_colours(rnd)),
+    chart = charts.chart(charts.level_distribution(rows, title=f"Current levels, {area.name}", scale=scale),
                          alt_text="Stacked bars of the share of answers at each level for each value code; the figures are in the table below.")  # fmt: skip
     ctx = {
+        "levels": scale.as_list(),
         "form": form,
         "round": rnd,
         "area": area,
@@ -290,11 +289,13 @@ def public_results(request: HttpRequest, round_id: int | None = None) -> HttpRes
 def public_figures(rnd: Round) -> dict:
     """The published figures: every cell from fewer than 5 organisations is hidden."""
     scope = queries.Scope(rnd.pk)
-    by_theme = queries.levels_by(scope, "theme", national=False)
-    by_area = queries.levels_by(scope, "key_area", national=False)
+    scale = scale_for(rnd.framework_version_id)
+    by_theme = queries.levels_by(scope, "theme", national=False, scale=scale)
+    by_area = queries.levels_by(scope, "key_area", national=False, scale=scale)
     by_region = [_suppress_participation(r) for r in queries.participation_by(scope, "region")]
-    colours = _colours(rnd)
     return {
+        "levels": scale.as_list(),
+        "level_span": scale.span_named,
         "participation": queries.participation(scope),
         "by_region": by_region,
         "by_theme": by_theme,
@@ -302,7 +303,7 @@ def public_figures(rnd: Round) -> dict:
         "charts": {
             "areas": charts.chart(
                 charts.level_distribution(
-                    by_area, title=f"Current levels by key area, {rnd.name}", colours=colours
+                    by_area, title=f"Current levels by key area, {rnd.name}", scale=scale
                 ),
                 alt_text="Stacked bars of the share of answers at each level for each key area; the figures are in the table below.",
                 inline=True,
@@ -319,24 +320,31 @@ def _suppress_participation(row: dict) -> dict:
     return {**row, "suppressed": False}
 
 
-PUBLIC_COLUMNS = ["section", "group", "organisations", "answers", "level_1", "level_2", "level_3",
-                  "level_4", "level_5", "not_yet_assessed", "median", "mean"]  # fmt: skip
+def public_columns(figures: dict) -> list[str]:
+    """The public download's columns: one per level of the round's framework version."""
+    return ["section", "group", "organisations", "answers",
+            *[f"level_{lv['number']}" for lv in figures["levels"]],
+            "not_yet_assessed", "median", "mean"]  # fmt: skip
 
 
 def _public_rows(figures: dict) -> list[list]:
+    n_levels = len(figures["levels"])
+    width = len(public_columns(figures)) - 3  # after section, group and organisations
     rows = []
     for section, items in (("theme", figures["by_theme"]), ("key area", figures["by_area"])):
         for r in items:
             if r["suppressed"]:
-                rows.append([section, r["name"], "fewer than 5", *[""] * 9])
+                rows.append([section, r["name"], "fewer than 5", *[""] * width])
                 continue
-            rows.append([section, r["name"], r["organisations"], r["answers"], *[r["counts"][lv] for lv in range(1, 6)],
+            rows.append([section, r["name"], r["organisations"], r["answers"], *r["level_counts"],
                          r["not_assessed"], r["median"], round(r["mean"], 2) if r["mean"] is not None else ""])  # fmt: skip
     for r in figures["by_region"]:
         if r["suppressed"]:
-            rows.append(["participation", r["label"], "fewer than 5", *[""] * 9])
+            rows.append(["participation", r["label"], "fewer than 5", *[""] * width])
         else:
-            rows.append(["participation", r["label"], r["submitted"], r["eligible"], *[""] * 8])
+            rows.append(
+                ["participation", r["label"], r["submitted"], r["eligible"], *[""] * (n_levels + 3)]
+            )
     return rows
 
 
@@ -345,7 +353,7 @@ def public_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     figures = cached("public", rnd.pk, (), lambda: public_figures(rnd))
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(PUBLIC_COLUMNS)
+    writer.writerow(public_columns(figures))
     writer.writerows(_public_rows(figures))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="nps-results-{rnd.pk}.csv"'
@@ -360,7 +368,7 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
     ws.title = "Results"
-    ws.append(PUBLIC_COLUMNS)
+    ws.append(public_columns(figures))
     for row in _public_rows(figures):
         ws.append(row)
     meta = wb.create_sheet("About")
@@ -372,8 +380,8 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         ["Downloaded", f"{timezone.now():%d %B %Y %H:%M}"],
         ["Eligible organisations", figures["participation"]["eligible"]],
         ["Submitted responses", figures["participation"]["submitted"]],
-        ["Definitions", "Levels 1 Minimum to 5 Innovator. Counts are answers from submitted responses only; "
-                        "'organisations' is how many councils a row is built from. Median and mean of levels 1–5; "
+        ["Definitions", f"Levels {' · '.join(lv['label'] for lv in figures['levels'])}. Counts are answers from submitted responses only; "
+                        "'organisations' is how many councils a row is built from. Median and mean of the levels; "
                         "'not yet assessed' answers are counted separately and excluded from both. See docs/metrics.md."],
         ["Suppression", "Any figure built from fewer than 5 organisations is withheld ('fewer than 5')."],
         ["Licence", "Open Government Licence v3.0. Contains data from mySociety's UK Local Authority Names and Codes (CC BY 4.0)."],

@@ -18,29 +18,23 @@ from diagnostic.assessments.services import (
     REMINDER_SUBJECT_MAX,
     check_reminder_text,
 )
+from diagnostic.frameworks.levels import LevelScale
 from diagnostic.frameworks.models import FrameworkVersion
 from diagnostic.lib.http import date_input
 from diagnostic.organisations.models import Nation, OrganisationType, Region
 
-LEVEL_CHOICES = [("", "Not answered yet")] + [(str(n), str(n)) for n in range(0, 6)]
-
 
 class AnswerForm(forms.Form):
-    """One value code's answer. The version it was based on travels with it."""
+    """One value code's answer. The version it was based on travels with it.
+
+    `scale`: the framework version's levels (`frameworks.levels.scale_for`); the level
+    choices are those levels (and 0, "not yet assessed", for where you are now)."""
 
     current_level = forms.TypedChoiceField(
-        label="Where are you now?",
-        choices=LEVEL_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
+        label="Where are you now?", coerce=int, empty_value=None, required=False
     )
     target_level = forms.TypedChoiceField(
-        label="Where do you aim to be?",
-        choices=[("", "No target")] + [(str(n), str(n)) for n in range(1, 6)],
-        coerce=int,
-        empty_value=None,
-        required=False,
+        label="Where do you aim to be?", coerce=int, empty_value=None, required=False
     )
     target_date = forms.DateField(label="By when", required=False, widget=date_input())
     priority = forms.ChoiceField(
@@ -56,6 +50,14 @@ class AnswerForm(forms.Form):
     want_support = forms.BooleanField(label="We would welcome support here", required=False)
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     request_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, scale: LevelScale, **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = [(str(n), scale.label(n)) for n in scale.numbers]
+        self.fields["current_level"].choices = [
+            ("", "Not answered yet"), ("0", "Not yet assessed"), *levels
+        ]  # fmt: skip
+        self.fields["target_level"].choices = [("", "No target"), *levels]
 
     def clean_target_date(self):
         value = self.cleaned_data.get("target_date")

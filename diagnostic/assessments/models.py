@@ -205,7 +205,10 @@ class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     value_code = models.ForeignKey(ValueCode, on_delete=models.PROTECT, related_name="answers")
     current_level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1–5, or 0 for 'not yet assessed'; empty if unanswered."
+        null=True,
+        blank=True,
+        help_text="A level of the round's framework version, or 0 for 'not yet assessed'; "
+        "empty if unanswered. Checked against the version's levels by the services.",
     )
     target_level = models.PositiveSmallIntegerField(null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
@@ -229,14 +232,11 @@ class Answer(models.Model):
             models.UniqueConstraint(
                 fields=["response", "value_code"], name="one_answer_per_value_code"
             ),
+            # The levels come from the framework version, so which numbers are levels is
+            # checked by the services (`clean_answer_fields`); a target is never "not assessed".
             models.CheckConstraint(
-                condition=models.Q(current_level__isnull=True) | models.Q(current_level__lte=5),
-                name="current_level_in_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(target_level__isnull=True)
-                | models.Q(target_level__gte=1, target_level__lte=5),
-                name="target_level_in_range",
+                condition=models.Q(target_level__isnull=True) | models.Q(target_level__gte=1),
+                name="target_level_is_a_level",
             ),
         ]
 

@@ -42,6 +42,7 @@ from diagnostic.assessments.models import (
 )
 from diagnostic.assessments.queries import reminder_plan
 from diagnostic.audit.services import record
+from diagnostic.frameworks.levels import NOT_ASSESSED, LevelScale, scale_of
 from diagnostic.frameworks.models import FrameworkVersion, ValueCode
 from diagnostic.organisations.models import Organisation
 
@@ -157,8 +158,18 @@ def do_change_round_dates(
 
 
 # --- Answers ----------------------------------------------------------------------------------
-def clean_answer_fields(fields: dict) -> dict:
-    """Check the values of one answer; raise ValidationError naming each bad field."""
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_level(value, scale: LevelScale) -> bool:
+    """A level of the framework version (0, "not yet assessed", is not a level)."""
+    return _is_whole(value) and value in scale
+
+
+def clean_answer_fields(fields: dict, *, scale: LevelScale) -> dict:
+    """Check the values of one answer against the framework version's levels (`scale`); raise
+    ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     out = {}
     for name in ANSWER_FIELDS:
@@ -166,11 +177,12 @@ def clean_answer_fields(fields: dict) -> dict:
             continue
         value = fields[name]
         if name == "current_level":
-            if value not in (None, 0, 1, 2, 3, 4, 5):
-                errors[name] = "Choose a level from 1 to 5, or 'not yet assessed'."
+            not_assessed = value == NOT_ASSESSED and _is_whole(value)
+            if value is not None and not not_assessed and not _is_level(value, scale):
+                errors[name] = f"Choose a level from {scale.span}, or 'not yet assessed'."
         elif name == "target_level":
-            if value not in (None, 1, 2, 3, 4, 5):
-                errors[name] = "Choose a target level from 1 to 5."
+            if value is not None and not _is_level(value, scale):
+                errors[name] = f"Choose a target level from {scale.span}."
         elif name == "priority":
             value = value or ""
             if value and value not in Priority.values:
@@ -208,7 +220,7 @@ def do_save_answer(
     produced the current version (same `request_id`) returns that answer unchanged.
     """
     check_can_answer(by, response)
-    values = clean_answer_fields(fields)
+    values = clean_answer_fields(fields, scale=scale_of(response.round.framework_version))
     if value_code.version_id != response.round.framework_version_id:
         raise ValidationError("That value code is not part of this round's framework.")
     now = timezone.now()

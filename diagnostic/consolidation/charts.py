@@ -28,8 +28,8 @@ def group_matrix(table: GroupTable) -> dict:
     }
 
 
-def levels_by_group_chart(table: GroupTable, *, title: str, alt_text: str) -> dict:
+def levels_by_group_chart(table: GroupTable, *, title: str, scale, alt_text: str) -> dict:
     """The heat map of median levels by group and key area, ready for `analytics/_chart.html`.
     Each cell is labelled with its median, so colour is never the only cue."""
-    spec = analytics_charts.heatmap(group_matrix(table), title=title)
+    spec = analytics_charts.heatmap(group_matrix(table), title=title, scale=scale)
     return analytics_charts.chart(spec, alt_text=alt_text)

@@ -93,7 +93,10 @@ class ContributorAnswer(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="answers")
     value_code = models.ForeignKey(ValueCode, on_delete=models.PROTECT, related_name="+")
     current_level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1–5, or 0 for 'not yet assessed'; empty if unanswered."
+        null=True,
+        blank=True,
+        help_text="A level of the round's framework version, or 0 for 'not yet assessed'; "
+        "empty if unanswered. Checked against the version's levels by the services.",
     )
     target_level = models.PositiveSmallIntegerField(null=True, blank=True)
     priority = models.CharField(max_length=8, choices=Priority.choices, blank=True)
@@ -108,14 +111,10 @@ class ContributorAnswer(models.Model):
             models.UniqueConstraint(
                 fields=["assignment", "value_code"], name="one_view_per_value_code"
             ),
+            # Which numbers are levels comes from the framework version: the services check.
             models.CheckConstraint(
-                condition=Q(current_level__isnull=True) | Q(current_level__lte=5),
-                name="view_current_level_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(target_level__isnull=True)
-                | Q(target_level__gte=1, target_level__lte=5),
-                name="view_target_level_in_range",
+                condition=Q(target_level__isnull=True) | Q(target_level__gte=1),
+                name="view_target_level_is_a_level",
             ),
         ]
 
@@ -136,7 +135,9 @@ class Decision(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="decisions")
     value_code = models.ForeignKey(ValueCode, on_delete=models.PROTECT, related_name="+")
-    adopted_level = models.PositiveSmallIntegerField(help_text="1–5, or 0 for not yet assessed.")
+    adopted_level = models.PositiveSmallIntegerField(
+        help_text="A level of the round's framework version, or 0 for not yet assessed."
+    )
     suggested_level = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The median of the views when the decision was made."
     )
@@ -153,11 +154,8 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-decided_at", "-pk"]
         indexes = [models.Index(fields=["response", "value_code", "-decided_at"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(adopted_level__lte=5), name="decision_level_in_range"
-            )
-        ]
+        # No range constraint: which numbers are levels comes from the framework version, and
+        # `services.do_adopt_level` checks against it.
 
     def __str__(self) -> str:
         return f"{self.response} {self.value_code.code} → {self.adopted_level}"

@@ -46,6 +46,7 @@ from diagnostic.consolidation.models import (
     hash_token,
 )
 from diagnostic.consolidation.spread import spread
+from diagnostic.frameworks.levels import scale_for, scale_of
 from diagnostic.frameworks.models import KeyArea, ValueCode
 
 REASON_MAX = 2000
@@ -350,7 +351,9 @@ def do_save_view(
     unknown = set(fields) - set(CONTRIBUTOR_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    values = clean_answer_fields(fields)
+    values = clean_answer_fields(
+        fields, scale=scale_of(assignment.response.round.framework_version)
+    )
     current, target = values.get("current_level"), values.get("target_level")
     if current and target and target < current:
         raise ValidationError({"target_level": "The target cannot be below where you are now."})
@@ -446,8 +449,11 @@ def do_adopt_level(
     """
     require_lead(by, response)
     reason = (reason or "").strip()
-    if level not in (0, 1, 2, 3, 4, 5):
-        raise ValidationError({"level": "Choose a level from 1 to 5, or 'not yet assessed'."})
+    scale = scale_for(response.round.framework_version_id)
+    if isinstance(level, bool) or not isinstance(level, int) or (level != 0 and level not in scale):
+        raise ValidationError(
+            {"level": f"Choose a level from {scale.span}, or 'not yet assessed'."}
+        )
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"Keep the reason to {REASON_MAX} characters or fewer."})
     with transaction.atomic():

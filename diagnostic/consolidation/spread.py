@@ -1,15 +1,16 @@
 """The spread of colleagues' views on one value code: pure functions, no database.
 
 Rules (docs/decisions/0011-consolidation.md):
-- a view is a level 1–5, 0 for "not yet assessed", or None for "not answered yet";
-- only levels 1–5 count towards the minimum, median, maximum and the suggestion: "not yet
+- a view is a level (1, 2, … as the framework version has them), 0 for "not yet
+  assessed", or None for "not answered yet";
+- only levels count towards the minimum, median, maximum and the suggestion: "not yet
   assessed" says the person cannot judge, not that the council is at a level below 1;
 - the median of an even number of levels is the mean of the two middle ones (it may be x.5);
   the suggested level is then the lower of the two: a council should not claim a level that
   half of its own officers doubt;
 - views differ (the disagreement flag) when the highest and lowest levels are two or more
   apart;
-- with no level 1–5 but at least one "not yet assessed", the suggestion is 0 (not yet
+- with no level but at least one "not yet assessed", the suggestion is 0 (not yet
   assessed); with no views at all there is no suggestion.
 """
 
@@ -23,7 +24,7 @@ DISAGREEMENT_GAP = 2
 
 @dataclass(frozen=True)
 class Spread:
-    levels: tuple[int, ...]  # the levels 1–5 given, sorted
+    levels: tuple[int, ...]  # the levels given (not 'not yet assessed'), sorted
     not_assessed: int  # views of "not yet assessed"
     unanswered: int  # people asked who have not given a level yet
     minimum: int | None
@@ -54,16 +55,23 @@ class Spread:
         return f"{self.median:g}"
 
 
-def spread(views: Iterable[int | None]) -> Spread:
-    """Summarise a list of views (levels 1–5, 0 for not yet assessed, None for no answer)."""
+def spread(views: Iterable[int | None], *, scale: Iterable[int] | None = None) -> Spread:
+    """Summarise a list of views (levels, 0 for not yet assessed, None for no answer).
+
+    `scale`: the framework version's level numbers; a view outside them is refused. Without
+    it, any whole number of 1 or more counts as a level (views read back from the database were
+    checked against the version's levels when they were saved)."""
+    allowed = None if scale is None else frozenset(scale)
     levels: list[int] = []
     not_assessed = unanswered = 0
     for v in views:
         # Only whole numbers: 0.0 or False must not pass for "not yet assessed", nor True for 1.
         if v is None:
             unanswered += 1
-        elif isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 5:
+        elif isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise ValueError(f"not a level: {v!r}")
+        elif allowed is not None and v != 0 and v not in allowed:
+            raise ValueError(f"not a level of this framework: {v!r}")
         elif v == 0:
             not_assessed += 1
         else:
@@ -82,9 +90,11 @@ def spread(views: Iterable[int | None]) -> Spread:
     return Spread(tuple(levels), not_assessed, unanswered, levels[0], median, levels[-1], suggested)
 
 
-def group_levels(rows: Iterable[tuple[str, int | None]]) -> dict[str, Spread]:
+def group_levels(
+    rows: Iterable[tuple[str, int | None]], *, scale: Iterable[int] | None = None
+) -> dict[str, Spread]:
     """Spread of levels per group (a department, a role): `rows` are (group, level) pairs."""
     by: dict[str, list[int | None]] = {}
     for group, level in rows:
         by.setdefault(group, []).append(level)
-    return {g: spread(v) for g, v in sorted(by.items())}
+    return {g: spread(v, scale=scale) for g, v in sorted(by.items())}

@@ -210,14 +210,22 @@ def _shown(raw) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
+def _span(level_names: dict[str, int]) -> str:
+    numbers = sorted(level_names.values())
+    return f"{numbers[0]} to {numbers[-1]}" if numbers else "a level"
+
+
 def parse_level(raw, level_names: dict[str, int]) -> int | None:
+    """A current level: a level number of the framework version (`level_names` maps each
+    level's name, lower-cased, to its number), its name, both ('3 Mature'), or not assessed."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    problem = f"'{_shown(raw)}' is not a level; choose 1 to 5 or {NOT_ASSESSED}"
+    numbers = set(level_names.values())
+    problem = f"'{_shown(raw)}' is not a level; choose {_span(level_names)} or {NOT_ASSESSED}"
     if isinstance(raw, bool):
         raise CellError(problem)
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw) or raw != int(raw) or int(raw) not in range(0, 6):
+        if not math.isfinite(raw) or raw != int(raw) or int(raw) not in numbers | {0}:
             raise CellError(problem)
         return int(raw)
     if not isinstance(raw, str):
@@ -227,8 +235,12 @@ def parse_level(raw, level_names: dict[str, int]) -> int | None:
         return 0
     if text in level_names:
         return level_names[text]
-    m = re.fullmatch(r"(?:level )?([1-5])(?:\.0)?(?:\s*[-–:]?\s*(.+))?", text)
-    if m and (m.group(2) is None or level_names.get(m.group(2)) == int(m.group(1))):
+    m = re.fullmatch(r"(?:level )?(\d{1,3})(?:\.0)?(?:\s*[-–:]?\s*(.+))?", text)
+    if (
+        m
+        and int(m.group(1)) in numbers
+        and (m.group(2) is None or level_names.get(m.group(2)) == int(m.group(1)))
+    ):
         return int(m.group(1))
     raise CellError(problem)
 
@@ -239,7 +251,9 @@ def parse_target(raw, level_names: dict[str, int]) -> int | None:
     except CellError:
         level = -1
     if level == 0 or level == -1:
-        raise CellError(f"'{_shown(raw)}' is not a target; choose a level from 1 to 5")
+        raise CellError(
+            f"'{_shown(raw)}' is not a target; choose a level from {_span(level_names)}"
+        )
     return level
 
 
@@ -400,7 +414,9 @@ def build_workbook(
     from openpyxl.utils.datetime import to_excel
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    levels = list(Level.objects.filter(version_id=response.round.framework_version_id))
+    levels = list(
+        Level.objects.filter(version_id=response.round.framework_version_id).order_by("number")
+    )
     level_hint = "; ".join(f"{lv.number} {lv.name}" for lv in levels)
     descriptors = _descriptors([r.value_code for r in rows])
 
@@ -455,15 +471,17 @@ def build_workbook(
         dv.errorTitle = "Not an allowed value"
         ws.add_data_validation(dv)
 
+    numbers = ",".join(str(level.number) for level in levels)
+    span = f"{levels[0].number} to {levels[-1].number}"
     validate("current_level", DataValidation(
-        type="list", formula1=f'"1,2,3,4,5,{NOT_ASSESSED}"', allow_blank=True,
-        promptTitle="Current level", prompt=f"Choose 1 to 5 or {NOT_ASSESSED}. {level_hint}"[:255],
-        error=f"Choose 1 to 5 or {NOT_ASSESSED} (the Levels sheet describes each level).",
+        type="list", formula1=f'"{numbers},{NOT_ASSESSED}"', allow_blank=True,
+        promptTitle="Current level", prompt=f"Choose {span} or {NOT_ASSESSED}. {level_hint}"[:255],
+        error=f"Choose {span} or {NOT_ASSESSED} (the Levels sheet describes each level).",
     ))  # fmt: skip
     validate("target_level", DataValidation(
-        type="list", formula1='"1,2,3,4,5"', allow_blank=True, promptTitle="Target level",
-        prompt="Where you aim to be: 1 to 5, not below the current level.",
-        error="Choose a target level from 1 to 5.",
+        type="list", formula1=f'"{numbers}"', allow_blank=True, promptTitle="Target level",
+        prompt=f"Where you aim to be: {span}, not below the current level.",
+        error=f"Choose a target level from {span}.",
     ))  # fmt: skip
     validate("priority", DataValidation(
         type="list", formula1='"' + ",".join(p.label for p in Priority) + '"', allow_blank=True,
@@ -537,6 +555,7 @@ def build_workbook(
 
 def _about_common(layout: Layout, response: Response, by: User) -> list[tuple[str, str]]:
     now = timezone.localtime()
+    span = _span(_level_names(response))
     hidden = f"{column_letter(layout.version_column)} to {column_letter(layout.version_column + 2)}"
     editable = (
         f"{column_letter(len(INFO_HEADINGS) + 1)} to "
@@ -550,7 +569,7 @@ def _about_common(layout: Layout, response: Response, by: User) -> list[tuple[st
         ("Downloaded by", f"{by.full_name} ({by.email})"),
         ("How to fill it in",
          f"Change only columns {editable} of the Answers sheet (the white cells); the grey ones "
-         "are locked. Choose from the drop-downs: levels are 1 to 5 or 'Not yet assessed', and "
+         f"are locked. Choose from the drop-downs: levels are {span} or 'Not yet assessed', and "
          "the Levels sheet says what each level looks like for each value code. Empty a cell to "
          "clear the answer. Rows you delete are left as they are in the app."),
         ("How to upload",

@@ -103,6 +103,23 @@ class Level(VersionPart):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
+    @property
+    def ink(self) -> str:
+        """Black or white text, whichever reads better on this level's colour."""
+        return ink_on(self.colour)
+
+
+def ink_on(colour: str) -> str:
+    """#0b0c0c on a light colour, #ffffff on a dark one (WCAG relative luminance)."""
+    try:
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except (TypeError, ValueError):
+        return "#0b0c0c"
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    # Contrast with white (1.05 / (L + 0.05)) against contrast with near-black.
+    return "#ffffff" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.0555 else "#0b0c0c"
+
 
 class Enabler(VersionPart):
     code = models.SlugField(max_length=40)

@@ -97,8 +97,12 @@ def validate_framework(data: Any) -> list[Problem]:
         if level is None:
             continue
         number = level.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            c.add(f"{where}.number", "must be a whole number of 0 or more")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            # 0 is kept for "not yet assessed", so levels are numbered from 1.
+            c.add(
+                f"{where}.number",
+                "must be a whole number of 1 or more (0 means 'not yet assessed')",
+            )
         else:
             level_numbers.append(number)
         c.text(level, "name", where, max_length=60)
@@ -108,10 +112,11 @@ def validate_framework(data: Any) -> list[Problem]:
     for number, count in Counter(level_numbers).items():
         if count > 1:
             c.add("levels", f"level number {number} appears {count} times")
-    if level_numbers and sorted(level_numbers) != list(
-        range(min(level_numbers), min(level_numbers) + len(level_numbers))
-    ):
-        c.add("levels", f"level numbers must run without gaps; got {sorted(level_numbers)}")
+    if level_numbers and sorted(level_numbers) != list(range(1, len(level_numbers) + 1)):
+        c.add(
+            "levels",
+            f"level numbers must run without gaps from 1 (1, 2, 3, …); got {sorted(level_numbers)}",
+        )
 
     enabler_codes: list[str] = []
     for i, raw in enumerate(c.items(root, "enablers", "", minimum=0)):

@@ -1,6 +1,7 @@
 """Suggested actions from a council's answers: pure functions, no database.
 
-A value code has a gap when the council gave a current level (1–5) and a target above it. Its
+A value code has a gap when the council gave a current level (a level of the framework
+version, not 'not yet assessed') and a target above it. Its
 score is the gap weighted by the council's priority (high 3, medium 2, low 1, not a priority
 0). Value codes of one key area with the same priority become one suggestion, since the work
 to move them usually goes together; the others stand alone. Suggestions are ranked by score
@@ -87,7 +88,7 @@ def weight(priority: str) -> int:
 def gap_of(facts: AnswerFacts) -> Gap | None:
     """The answer's weighted gap, or None when there is nothing to suggest.
 
-    No gap without a current level of 1–5 (unanswered and 'not yet assessed' are skipped), a
+    No gap without a current level (unanswered and 'not yet assessed' are skipped), a
     target, a target above the current level, and a priority other than 'not a priority'.
     """
     if not facts.current or facts.target is None or facts.target <= facts.current:

@@ -9,6 +9,13 @@ from altair.vegalite.v6.schema.core import load_schema
 from django.test import SimpleTestCase
 
 from diagnostic.analytics import charts
+from diagnostic.frameworks.levels import LevelScale
+
+SCALE = LevelScale(
+    numbers=(1, 2, 3, 4, 5),
+    names={1: "Minimum", 2: "Developing", 3: "Mature", 4: "Leader", 5: "Innovator"},
+    colours={1: "#d4351c", 2: "#f47738", 3: "#ffdd00", 4: "#85994b", 5: "#00703c"},
+)
 
 AREAS = [
     "Engaging councillors",
@@ -55,13 +62,13 @@ def comparison(areas=AREAS):
 def every_spec(areas=AREAS):
     table, groups = comparison(areas)
     return {
-        "grid": charts.value_code_grid(answers(areas), title="Grid"),
-        "areas": charts.level_distribution(area_rows(areas), title="Areas"),
-        "compare": charts.comparison_dots(table, groups, title="Compare"),
+        "grid": charts.value_code_grid(answers(areas), title="Grid", scale=SCALE),
+        "areas": charts.level_distribution(area_rows(areas), title="Areas", scale=SCALE),
+        "compare": charts.comparison_dots(table, groups, title="Compare", scale=SCALE),
         "heatmap": charts.heatmap(
             {"areas": [{"name": a} for a in areas],
              "rows": [{"label": "North West", "cells": [{"area": a, "median": 2.5} for a in areas]}]},
-            title="Heat",
+            title="Heat", scale=SCALE,
         ),
         "rates": charts.rate_bars(
             [{"label": "North West", "rate": 0.5, "submitted": 5, "eligible": 10}], title="Rates"
@@ -98,7 +105,7 @@ class ChartSpecTests(SimpleTestCase):
 
     def test_leaving_a_limit_off_draws_the_same_chart(self):
         for areas in (AREAS, [*AREAS, LONG]):
-            spec = charts.value_code_grid(answers(areas), title="Grid")
+            spec = charts.value_code_grid(answers(areas), title="Grid", scale=SCALE)
             with_limits = copy.deepcopy(spec)
             with_limits["config"]["axis"]["labelLimit"] = charts.AXIS_LABEL_LIMIT
             with_limits["config"]["legend"]["labelLimit"] = charts.LEGEND_LABEL_LIMIT

@@ -45,7 +45,9 @@ class OtherStatsTests(SimpleTestCase):
     def test_mean_shares_rate_and_suppression(self):
         self.assertEqual(mean_from_counts({1: 1, 3: 1}), 2)
         self.assertIsNone(mean_from_counts({0: 4}))
-        self.assertEqual(shares({1: 1, 3: 3}), {1: 0.25, 2: 0.0, 3: 0.75, 4: 0.0, 5: 0.0})
+        self.assertEqual(
+            shares({1: 1, 3: 3}, (1, 2, 3, 4, 5)), {1: 0.25, 2: 0.0, 3: 0.75, 4: 0.0, 5: 0.0}
+        )
         self.assertIsNone(rate(1, 0))
         self.assertEqual(rate(1, 4), 0.25)
         self.assertTrue(suppressed(4, national=False))

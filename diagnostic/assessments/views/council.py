@@ -20,6 +20,7 @@ from diagnostic.assessments.forms import AnswerForm, DetailsForm
 from diagnostic.assessments.models import ANSWER_FIELDS, Answer
 from diagnostic.consolidation import queries as consolidation_queries
 from diagnostic.consolidation import services as consolidation_services
+from diagnostic.frameworks.levels import LevelScale, scale_of
 from diagnostic.lib.http import posted
 
 
@@ -170,9 +171,11 @@ def _area_context(request, response, area, items, forms_by_code=None, conflicts=
     outline = queries.framework_outline(response.round.framework_version_id)
     forms_by_code = forms_by_code or {}
     conflicts = conflicts or {}
+    levels = queries.levels_of(response.round.framework_version_id)
+    scale = LevelScale.of(levels)
     rows = []
     for item in items:
-        form = forms_by_code.get(item.value_code.code) or _form_for(item)
+        form = forms_by_code.get(item.value_code.code) or _form_for(item, scale)
         rows.append({"item": item, "form": form, "conflict": conflicts.get(item.value_code.code)})
     return {
         "response": response,
@@ -180,7 +183,7 @@ def _area_context(request, response, area, items, forms_by_code=None, conflicts=
         "area": area,
         "outline": outline,
         "rows": rows,
-        "levels": queries.levels_of(response.round.framework_version_id),
+        "levels": levels,
         "can_write": _can_write(request, response),
         "last_position": items[-1].value_code.position if items else 0,
         "carried_count": sum(1 for i in items if i.answer and i.answer.carried_forward),
@@ -188,12 +191,12 @@ def _area_context(request, response, area, items, forms_by_code=None, conflicts=
     }
 
 
-def _form_for(item: queries.Item) -> AnswerForm:
+def _form_for(item: queries.Item, scale: LevelScale) -> AnswerForm:
     a = item.answer
     initial = {"version": item.version, "request_id": uuid.uuid4().hex}
     if a is not None:
         initial.update(a.values())
-    return AnswerForm(initial=initial, prefix=item.value_code.code)
+    return AnswerForm(initial=initial, prefix=item.value_code.code, scale=scale)
 
 
 @login_required
@@ -225,7 +228,8 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
     """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
     response = access.get_response_for_user(request.user, response_id, write=True)
     vc = access.get_value_code_in_round(response, code)
-    form = AnswerForm(request.POST, prefix=code)
+    scale = scale_of(response.round.framework_version)
+    form = AnswerForm(request.POST, prefix=code, scale=scale)
     status, conflict, saved, mine = 200, None, None, None
     if not form.is_valid():
         status = 422
@@ -271,7 +275,7 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
         data = request.POST.copy()
         data[f"{code}-version"] = str(conflict.version)
         data[f"{code}-request_id"] = uuid.uuid4().hex
-        form = AnswerForm(data, prefix=code)
+        form = AnswerForm(data, prefix=code, scale=scale)
     ctx = _area_context(
         request, response, area, items,
         forms_by_code={code: form} if status in (409, 422) else {},

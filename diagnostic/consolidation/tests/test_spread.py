@@ -74,10 +74,27 @@ def test_it_gives_the_same_answer_in_any_order(views, expected):
     assert len(results) == 1
 
 
+FIVE = (1, 2, 3, 4, 5)
+
+
 @pytest.mark.parametrize("bad", [6, -1, "3", 3.0, 0.0, True, False, "", [3]])
 def test_it_refuses_what_is_not_a_level(bad):
     with pytest.raises(ValueError):
+        spread([3, bad], scale=FIVE)
+
+
+@pytest.mark.parametrize("bad", [-1, "3", 3.0, 0.0, True, False, "", [3]])
+def test_without_a_scale_it_still_refuses_what_is_not_a_whole_level(bad):
+    with pytest.raises(ValueError):
         spread([3, bad])
+
+
+def test_the_levels_are_the_framework_versions():
+    """Issue 13: a 6-level framework's level 6 is a level; a 4-level framework's 5 is not."""
+    six = spread([6, 6, 1], scale=(1, 2, 3, 4, 5, 6))
+    assert (six.minimum, six.median, six.maximum, six.suggested) == (1, 6, 6, 6)
+    with pytest.raises(ValueError):
+        spread([3, 5], scale=(1, 2, 3, 4))
 
 
 def test_it_reads_any_iterable_once():
@@ -132,4 +149,4 @@ def test_it_groups_nothing_into_nothing():
 
 def test_a_bad_level_in_a_group_is_refused():
     with pytest.raises(ValueError):
-        group_levels([("Finance", 7)])
+        group_levels([("Finance", 7)], scale=FIVE)

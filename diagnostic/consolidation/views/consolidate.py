@@ -21,6 +21,7 @@ from diagnostic.assessments import queries as assessment_queries
 from diagnostic.consolidation import charts, queries, services
 from diagnostic.consolidation.services import REASON_MAX
 from diagnostic.consolidation.spread import spread
+from diagnostic.frameworks.levels import scale_for
 
 # Value codes per page: 59 value codes with eight contributors each is a long page to read
 # and to render, so it comes in pages (filters narrow it further).
@@ -51,12 +52,7 @@ class AdoptForm(forms.Form):
     the agreed answer the lead was looking at."""
 
     level = forms.TypedChoiceField(
-        choices=[(str(n), str(n)) for n in range(6)],
-        coerce=int,
-        error_messages={
-            "required": "Choose a level to adopt.",
-            "invalid_choice": "Choose a level from 1 to 5, or 'not yet assessed'.",
-        },
+        coerce=int, error_messages={"required": "Choose a level to adopt."}
     )
     reason = forms.CharField(
         required=False,
@@ -65,13 +61,18 @@ class AdoptForm(forms.Form):
         error_messages={"max_length": f"Keep the reason to {REASON_MAX} characters or fewer."},
     )
     version = forms.IntegerField(min_value=0)
-    suggested = forms.TypedChoiceField(
-        choices=[("", ""), *[(str(n), str(n)) for n in range(6)]],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    suggested = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     request_id = forms.CharField(required=False, max_length=64)
+
+    def __init__(self, *args, scale, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The framework version's levels, and 0 for "not yet assessed".
+        levels = [("0", "0"), *[(str(n), str(n)) for n in scale.numbers]]
+        self.fields["level"].choices = levels
+        self.fields["level"].error_messages["invalid_choice"] = (
+            f"Choose a level from {scale.span}, or 'not yet assessed'."
+        )
+        self.fields["suggested"].choices = [("", ""), *levels]
 
 
 # --- Building the page ----------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """
     response = access.get_response_for_lead(request.user, response_id)
     vc = access.get_value_code_in_round(response, code)
-    form = AdoptForm(request.POST)
+    form = AdoptForm(request.POST, scale=scale_for(response.round.framework_version_id))
     filters = _filters_from(request.POST)
     state = {
         "code": vc.code,
@@ -313,6 +314,7 @@ def analysis(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     assignments = queries.assignments_of(response, include_withdrawn=True)
     progress = queries.progress_of(response, assignments)
+    scale = scale_for(response.round.framework_version_id)
     tables = []
     for dimension, label, plural in [
         ("department", "Department", "departments"),
@@ -331,6 +333,7 @@ def analysis(request: HttpRequest, response_id: int) -> HttpResponse:
             chart = charts.levels_by_group_chart(
                 table,
                 title=f"Median level by {label.lower()} in each key area",
+                scale=scale,
                 alt_text=(
                     f"Heat map of the median current level that each {label.lower()} gave in "
                     "each key area, labelled with the number; the same figures are in the "

@@ -20,6 +20,7 @@ from diagnostic.accounts import access
 from diagnostic.consolidation import queries, services
 from diagnostic.consolidation.forms import AskForm, FinishedForm, SharingForm, ViewForm
 from diagnostic.consolidation.models import CONTRIBUTOR_FIELDS, Assignment, ContributorAnswer
+from diagnostic.frameworks.levels import scale_of
 from diagnostic.frameworks.models import LevelDescriptor
 from diagnostic.lib.http import posted
 
@@ -36,11 +37,11 @@ def _contribution_url(response_id: int, area: str = "", code: str = "") -> str:
     return url
 
 
-def _form_for(vc, answer: ContributorAnswer | None) -> ViewForm:
+def _form_for(vc, answer: ContributorAnswer | None, scale) -> ViewForm:
     initial = {"version": answer.version if answer else 0, "request_id": uuid.uuid4().hex}
     if answer is not None:
         initial.update(answer.values())
-    return ViewForm(initial=initial, prefix=vc.code)
+    return ViewForm(initial=initial, prefix=vc.code, scale=scale)
 
 
 def _others_views(assignment: Assignment, codes) -> dict[int, list[queries.View]]:
@@ -97,6 +98,7 @@ def _contribution_context(
     )
     shown = [vc for vc in codes if area is None or vc.key_area_id == area.pk]
     others = _others_views(assignment, shown)
+    scale = scale_of(assignment.response.round.framework_version)
     groups: list[dict] = []
     for vc in shown:
         if not groups or groups[-1]["area"].pk != vc.key_area_id:
@@ -104,7 +106,7 @@ def _contribution_context(
         answer = answers.get(vc.pk)
         groups[-1]["rows"].append({
             "vc": vc, "answer": answer, "descriptors": list(vc.descriptors.all()),
-            "form": forms_by_code.get(vc.code) or _form_for(vc, answer),
+            "form": forms_by_code.get(vc.code) or _form_for(vc, answer, scale),
             "conflict": conflicts.get(vc.code), "others": others.get(vc.pk, []),
         })  # fmt: skip
     return {
@@ -163,7 +165,8 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
     vc = access.get_value_code_in_round(response, code)
     if not services.is_asked_about(assignment, vc):
         raise Http404("You were not asked about this value code.")
-    form = ViewForm(request.POST, prefix=code)
+    scale = scale_of(response.round.framework_version)
+    form = ViewForm(request.POST, prefix=code, scale=scale)
     status, conflict, saved, mine = 200, None, None, None
     if not form.is_valid():
         status = 422
@@ -206,7 +209,7 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
         data = request.POST.copy()
         data[f"{code}-version"] = str(conflict.version)
         data[f"{code}-request_id"] = uuid.uuid4().hex
-        form = ViewForm(data, prefix=code)
+        form = ViewForm(data, prefix=code, scale=scale)
     try:
         ctx = _contribution_context(
             request, assignment, area_code=area, forms_by_code={code: form},

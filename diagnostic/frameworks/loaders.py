@@ -8,6 +8,7 @@ published one.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from diagnostic.frameworks.models import (
     Theme,
     ValueCode,
 )
-from diagnostic.frameworks.validation import validate_framework
+from diagnostic.frameworks.validation import level_key, validate_framework
 from diagnostic.lib.problems import InvalidFile, Problem
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data"
@@ -40,22 +41,97 @@ class LoadResult:
     created: bool
 
 
+END_MARKER = "..."
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is a problem (PyYAML
+    would keep the last one silently)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[Problem] = []
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            first: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the constructor below reports it
+                mark = key_node.start_mark
+                if seen is not None:
+                    self.duplicates.append(Problem(
+                        f"line {mark.line + 1}, column {mark.column + 1}",
+                        f"the key '{key}' is given twice in the same place (first on line "
+                        f"{seen.line + 1}); keep one",
+                    ))  # fmt: skip
+                else:
+                    first[key] = mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n").startswith("{")
+
+
 def parse_framework_text(text: str) -> dict:
+    """Parse and check a framework file's text; raise InvalidFile with every problem.
+
+    A YAML file must end with YAML's end-of-document line, `...`, so that a file cut short
+    (a failed copy, a truncated upload) is refused rather than loaded as a new revision with
+    part of a descriptor. (A JSON file cut short is not valid JSON.)"""
+    loader = _StrictLoader(text)
     try:
-        data = yaml.safe_load(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         raise InvalidFile([Problem(where, f"not valid YAML or JSON: {exc}")]) from None
-    problems = validate_framework(data)
+    finally:
+        loader.dispose()
+    problems = [*_cut_short(text), *loader.duplicates, *validate_framework(data)]
     if problems:
         raise InvalidFile(problems)
     return data
 
 
+def _cut_short(text: str) -> list[Problem]:
+    if _looks_like_json(text):
+        return []
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if lines and lines[-1] == END_MARKER:
+        return []
+    return [Problem(
+        "(end of file)",
+        f"the last line must be '{END_MARKER}' (YAML's end of document): without it the file "
+        "may have been cut short. Check that the file is complete, then add "
+        f"'{END_MARKER}' as its last line",
+    )]  # fmt: skip
+
+
+def _canonical(data: dict) -> dict:
+    """The content with each descriptor keyed by its level number (a JSON file, or a quoted YAML
+    key, gives '3'; a plain YAML key gives 3): the same content has the same checksum."""
+    data = copy.deepcopy(data)
+    for theme in data["themes"]:
+        for area in theme["key_areas"]:
+            for vc in area["value_codes"]:
+                vc["levels"] = {level_key(k): v for k, v in vc["levels"].items()}
+    return data
+
+
 def content_checksum(data: dict) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    canonical = json.dumps(_canonical(data), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _text(value) -> str:
+    """Text as stored: trimmed (the length limits are checked on the trimmed text)."""
+    return "" if value is None else str(value).strip()
 
 
 def load_framework_file(path: Path) -> LoadResult:
@@ -75,13 +151,13 @@ def load_framework_data(data: dict, *, source_name: str = "") -> LoadResult:
     meta, version_meta = data["framework"], data["version"]
     with transaction.atomic():
         framework, _ = Framework.objects.get_or_create(
-            code=meta["code"],
-            defaults={"name": meta["name"], "description": meta.get("description", "")},
+            code=_text(meta["code"]),
+            defaults={"name": _text(meta["name"]), "description": _text(meta.get("description"))},
         )
         existing = FrameworkVersion.objects.filter(framework=framework, checksum=checksum).first()
         if existing:
             return LoadResult(version=existing, created=False)
-        label = str(version_meta["label"])
+        label = _text(version_meta["label"])
         last = (
             FrameworkVersion.objects.filter(framework=framework, label=label)
             .order_by("-revision")
@@ -91,8 +167,8 @@ def load_framework_data(data: dict, *, source_name: str = "") -> LoadResult:
             framework=framework,
             label=label,
             revision=last.revision + 1 if last else 1,
-            name=version_meta["name"],
-            description=version_meta.get("description", ""),
+            name=_text(version_meta["name"]),
+            description=_text(version_meta.get("description")),
             checksum=checksum,
             source_name=source_name,
         )
@@ -107,19 +183,19 @@ def _store_content(version: FrameworkVersion, data: dict) -> None:
         lv["number"]: Level(
             version=version,
             number=lv["number"],
-            name=lv["name"],
-            colour=lv["colour"],
-            description=lv.get("description", ""),
+            name=_text(lv["name"]),
+            colour=_text(lv["colour"]),
+            description=_text(lv.get("description")),
         )
         for lv in data["levels"]
     }
     Level.objects.bulk_create(levels.values())
     enablers = {
-        e["code"]: Enabler(
+        _text(e["code"]): Enabler(
             version=version,
-            code=e["code"],
-            name=e["name"],
-            description=e.get("description", ""),
+            code=_text(e["code"]),
+            name=_text(e["name"]),
+            description=_text(e.get("description")),
             position=i,
         )
         for i, e in enumerate(data.get("enablers") or [], start=1)
@@ -130,9 +206,9 @@ def _store_content(version: FrameworkVersion, data: dict) -> None:
     for t, theme_data in enumerate(data["themes"], start=1):
         theme = Theme(
             version=version,
-            code=str(theme_data["code"]),
-            name=theme_data["name"],
-            description=theme_data.get("description", ""),
+            code=_text(theme_data["code"]),
+            name=_text(theme_data["name"]),
+            description=_text(theme_data.get("description")),
             position=t,
         )
         themes.append(theme)
@@ -140,9 +216,9 @@ def _store_content(version: FrameworkVersion, data: dict) -> None:
             area = KeyArea(
                 version=version,
                 theme=theme,
-                code=str(area_data["code"]),
-                name=area_data["name"],
-                description=area_data.get("description", ""),
+                code=_text(area_data["code"]),
+                name=_text(area_data["name"]),
+                description=_text(area_data.get("description")),
                 position=len(areas) + 1,
             )
             areas.append(area)
@@ -151,10 +227,10 @@ def _store_content(version: FrameworkVersion, data: dict) -> None:
                     ValueCode(
                         version=version,
                         key_area=area,
-                        code=str(vc_data["code"]),
-                        title=vc_data["title"],
-                        description=vc_data["description"],
-                        guidance=vc_data.get("guidance") or "",
+                        code=_text(vc_data["code"]),
+                        title=_text(vc_data["title"]),
+                        description=_text(vc_data["description"]),
+                        guidance=_text(vc_data.get("guidance")),
                         position=len(codes) + 1,
                     )
                 )
@@ -167,10 +243,10 @@ def _store_content(version: FrameworkVersion, data: dict) -> None:
     links, descriptors = [], []
     for vc, vc_data in zip(codes, raw_codes, strict=True):
         for e in vc_data.get("enablers") or []:
-            links.append(through(valuecode_id=vc.pk, enabler_id=enablers[e].pk))
-        for number, text in vc_data["levels"].items():
+            links.append(through(valuecode_id=vc.pk, enabler_id=enablers[_text(e)].pk))
+        for key, text in vc_data["levels"].items():
             descriptors.append(
-                LevelDescriptor(value_code=vc, level=levels[int(number)], text=text.strip())
+                LevelDescriptor(value_code=vc, level=levels[level_key(key)], text=_text(text))
             )
     through.objects.bulk_create(links)
     LevelDescriptor.objects.bulk_create(descriptors)

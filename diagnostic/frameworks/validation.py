@@ -7,6 +7,7 @@ pass. The format is documented in docs/framework-format.md.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from typing import Any
@@ -14,6 +15,19 @@ from typing import Any
 from diagnostic.lib.problems import Problem
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$")
+LEVEL_KEY_RE = re.compile(r"^[1-9][0-9]{0,2}$")
+
+# The fields each part of the file may have (docs/framework-format.md). Anything else is
+# refused, so a misspelt optional field (`guidence:`) is never silently dropped.
+FIELDS = {
+    "framework": ("code", "name", "description"),
+    "version": ("label", "name", "description"),
+    "level": ("number", "name", "colour", "description"),
+    "enabler": ("code", "name", "description"),
+    "theme": ("code", "name", "description", "key_areas"),
+    "key area": ("code", "name", "description", "value_codes"),
+    "value code": ("code", "title", "description", "guidance", "enablers", "levels"),
+}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -25,11 +39,25 @@ class _Checker:
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
 
-    def mapping(self, value: Any, where: str) -> dict | None:
+    def mapping(self, value: Any, where: str, *, part: str | None = None) -> dict | None:
         if not isinstance(value, dict):
             self.add(where, "must be a mapping (key: value pairs)")
             return None
+        if part is not None:
+            self.known_fields(value, where, part)
         return value
+
+    def known_fields(self, value: dict, where: str, part: str) -> None:
+        known = FIELDS[part]
+        for key in value:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            self.add(
+                f"{where}.{key}",
+                f"is not a field of a {part} (known: {', '.join(known)}){hint}",
+            )
 
     def items(self, parent: dict, key: str, where: str, *, minimum: int = 1) -> list:
         value = parent.get(key)
@@ -80,11 +108,11 @@ def validate_framework(data: Any) -> list[Problem]:
     for key in sorted(unknown):
         c.add(key, "is not a known section (framework, version, levels, enablers, themes)")
 
-    framework = c.mapping(root.get("framework"), "framework")
+    framework = c.mapping(root.get("framework"), "framework", part="framework")
     if framework is not None:
         c.code(framework, "code", "framework", pattern=SLUG_RE)
         c.text(framework, "name", "framework", max_length=200)
-    version = c.mapping(root.get("version"), "version")
+    version = c.mapping(root.get("version"), "version", part="version")
     if version is not None:
         c.text(version, "label", "version", max_length=40)
         c.text(version, "name", "version", max_length=200)
@@ -93,7 +121,7 @@ def validate_framework(data: Any) -> list[Problem]:
     level_numbers: list[int] = []
     for i, raw in enumerate(levels):
         where = f"levels[{i}]"
-        level = c.mapping(raw, where)
+        level = c.mapping(raw, where, part="level")
         if level is None:
             continue
         number = level.get("number")
@@ -121,7 +149,7 @@ def validate_framework(data: Any) -> list[Problem]:
     enabler_codes: list[str] = []
     for i, raw in enumerate(c.items(root, "enablers", "", minimum=0)):
         where = f"enablers[{i}]"
-        enabler = c.mapping(raw, where)
+        enabler = c.mapping(raw, where, part="enabler")
         if enabler is None:
             continue
         enabler_codes.append(c.code(enabler, "code", where, pattern=SLUG_RE))
@@ -135,21 +163,21 @@ def validate_framework(data: Any) -> list[Problem]:
     value_codes: list[tuple[str, str]] = []
     for t, raw_theme in enumerate(c.items(root, "themes", "")):
         where = f"themes[{t}]"
-        theme = c.mapping(raw_theme, where)
+        theme = c.mapping(raw_theme, where, part="theme")
         if theme is None:
             continue
         theme_codes.append(c.code(theme, "code", where))
         c.text(theme, "name", where, max_length=150)
         for a, raw_area in enumerate(c.items(theme, "key_areas", where)):
             area_where = f"{where}.key_areas[{a}]"
-            area = c.mapping(raw_area, area_where)
+            area = c.mapping(raw_area, area_where, part="key area")
             if area is None:
                 continue
             area_codes.append((c.code(area, "code", area_where), area_where))
             c.text(area, "name", area_where, max_length=150)
             for v, raw_vc in enumerate(c.items(area, "value_codes", area_where)):
                 vc_where = f"{area_where}.value_codes[{v}]"
-                vc = c.mapping(raw_vc, vc_where)
+                vc = c.mapping(raw_vc, vc_where, part="value code")
                 if vc is None:
                     continue
                 value_codes.append((c.code(vc, "code", vc_where), vc_where))
@@ -188,10 +216,12 @@ def _check_descriptors(c: _Checker, vc: dict, where: str, level_numbers: list[in
         return
     given = {}
     for key, text in levels.items():
-        try:
-            number = int(key)
-        except (TypeError, ValueError):
+        number = level_key(key)
+        if number is None:
             c.add(f"{where}.levels", f"'{key}' is not a level number")
+            continue
+        if number in given:
+            c.add(f"{where}.levels.{key}", f"level {number} has more than one descriptor")
             continue
         if number not in level_numbers:
             c.add(f"{where}.levels.{key}", f"there is no level {number} in this framework")
@@ -205,6 +235,18 @@ def _check_descriptors(c: _Checker, vc: dict, where: str, level_numbers: list[in
             f"has {len(given)} descriptor(s) but the framework has {len(level_numbers)} levels; "
             f"missing level(s) {', '.join(map(str, missing))}",
         )
+
+
+def level_key(key) -> int | None:
+    """A descriptor's key as a level number: 3, or '3' (JSON keys are always text, and a
+    quoted YAML key is text too). None for anything else ('three', '03', 3.5, true)."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key if key >= 1 else None
+    if isinstance(key, str) and LEVEL_KEY_RE.match(key):
+        return int(key)
+    return None
 
 
 def _report_duplicates(c: _Checker, codes: list[tuple[str, str]], what: str) -> None:

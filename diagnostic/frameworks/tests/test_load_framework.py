@@ -261,7 +261,7 @@ class LoadFrameworkCommandTests(TestCase):
         data["themes"][0]["key_areas"][0]["value_codes"][0]["enablers"] = ["nope"]
         del data["themes"][0]["key_areas"][0]["value_codes"][1]["levels"][5]
         tmp = Path("/tmp") / (self.id().replace(".", "_") + ".yaml")
-        tmp.write_text(yaml.safe_dump(data), encoding="utf-8")
+        tmp.write_text(yaml.safe_dump(data, explicit_end=True), encoding="utf-8")
         with self.assertRaises(CommandError) as caught:
             call_command("load_framework", str(tmp), stdout=StringIO())
         message = str(caught.exception)

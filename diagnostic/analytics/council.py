@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import replace
 
 from diagnostic.analytics.cache import cached
-from diagnostic.analytics.queries import Scope, hide, levels_by
-from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts
+from diagnostic.analytics.queries import Scope, levels_by
+from diagnostic.analytics.stats import mean_from_counts, median_from_counts
+from diagnostic.analytics.suppression import hide, must_hide
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.levels import scale_for
 from diagnostic.frameworks.models import KeyArea, Theme
@@ -134,7 +135,7 @@ def comparisons(response: Response, own_levels_: dict | None = None) -> dict:
                 **{k: v for k, v in g.items() if k != "scope"},
                 "rows": rows,
                 "size": size,
-                "too_few": size < MIN_GROUP,
+                "too_few": must_hide(size),
             }
         )
     table = []
@@ -192,8 +193,8 @@ def _without(row: dict, own: dict[int, int] | None, scale) -> dict:
         row["organisations"] -= 1
         row["median"] = median_from_counts(row["counts"])
         row["mean"] = mean_from_counts(row["counts"])
-    if row["organisations"] < MIN_GROUP:
-        return hide({**row, "suppressed": True})
+    if must_hide(row["organisations"]):
+        return hide(row)
     return row
 
 

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from diagnostic.analytics.stats import MIN_GROUP, mean_from_counts, median_from_counts, rate
+from diagnostic.analytics.stats import mean_from_counts, median_from_counts, rate
+from diagnostic.analytics.suppression import Complementary, complementary, hide, must_hide
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.levels import LevelScale, scale_for_round
 from diagnostic.frameworks.models import KeyArea, Theme, ValueCode
@@ -166,7 +167,7 @@ def levels_by(
             "code": getattr(item, "code", ""),
             "name": getattr(item, "name", None) or getattr(item, "title", ""),
             "organisations": n_orgs,
-            "suppressed": (not national) and n_orgs < MIN_GROUP,
+            "suppressed": must_hide(n_orgs, national=national),
             "counts": {lv: counts.get(lv, 0) for lv in (0, *scale.numbers)},
             "level_counts": [counts.get(lv, 0) for lv in scale.numbers],
             "answers": sum(counts.get(lv, 0) for lv in scale.numbers),
@@ -192,10 +193,33 @@ def levels_by(
     return rows
 
 
-def hide(row: dict) -> dict:
-    """Blank every figure of a row built from too few organisations, keeping its labels."""
-    keep = {"id", "code", "name", "theme_id", "key_area_id", "suppressed", "label", "key"}
-    return {k: (v if k in keep else None) for k, v in row.items()}
+def type_partition(scope: Scope, *, national: bool) -> Complementary:
+    """Which council types to hide in a scope's area (a region, for a regional lead), by the
+    complementary rule over the number of submitted councils of each type: the page shows the
+    whole area's figures and lets the person filter by type, so a hidden type must not come
+    back as the whole area minus the types shown (analytics/suppression.py)."""
+    if national:
+        return Complementary(frozenset(), False)
+    base = Scope(scope.round_id, region_id=scope.region_id, nation=scope.nation)
+    rows = (
+        responses(base)
+        .values("organisation__type")
+        .annotate(n=Count("pk", filter=Q(status=SUBMITTED)))
+        .order_by()
+    )
+    return complementary({r["organisation__type"]: r["n"] for r in rows})
+
+
+def scope_hidden(scope: Scope, *, national: bool) -> bool:
+    """True when every figure of this scope must be hidden from this audience: a council type
+    hidden in its area by the complementary rule, or a whole area whose hidden types add up to
+    fewer than the threshold."""
+    if national:
+        return False
+    rule = type_partition(scope, national=national)
+    if scope.org_type:
+        return scope.org_type in rule.hidden
+    return rule.total_hidden
 
 
 def heatmap(scope: Scope, rows: str = "region", *, national: bool = True) -> dict:
@@ -230,7 +254,7 @@ def heatmap(scope: Scope, rows: str = "region", *, national: bool = True) -> dic
         cells = []
         for area in areas:
             n = n_orgs.get((key, area.pk), 0)
-            hidden = (not national) and n < MIN_GROUP
+            hidden = must_hide(n, national=national)
             cells.append({
                 "area": area.name, "area_code": area.code, "organisations": n, "suppressed": hidden,
                 "median": None if hidden else median_from_counts(dist[key][area.pk]),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-MIN_GROUP = 5  # cells built from fewer organisations are hidden outside the national team
-
 
 def _levels(counts: Mapping[int, int]) -> list[int]:
     """The levels present, in order. Levels are numbered from 1 (the framework version says how
@@ -50,8 +48,3 @@ def shares(counts: Mapping[int, int], levels) -> dict[int, float]:
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def suppressed(n_organisations: int, *, national: bool) -> bool:
-    """True when a figure must be hidden from this audience (fewer than 5 organisations)."""
-    return not national and n_organisations < MIN_GROUP

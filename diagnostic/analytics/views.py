@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from diagnostic.accounts import access
-from diagnostic.analytics import charts, queries
+from diagnostic.analytics import charts, queries, suppression
 from diagnostic.analytics.cache import cached
 from diagnostic.analytics.forms import DashboardFilterForm
 from diagnostic.analytics.models import Publication
@@ -62,17 +63,37 @@ def _dashboard(request, *, region=None, national: bool):
         scale = scale_for(rnd.framework_version_id)
         by_theme = queries.levels_by(scope, "theme", national=national, scale=scale)
         by_area = queries.levels_by(scope, "key_area", national=national, scale=scale)
+        participation = queries.participation(scope)
         part_region = queries.participation_by(scope, "region")
+        by_type = queries.participation_by(scope, "type")
+        by_nation = queries.participation_by(scope, "nation")
         heat_region = queries.heatmap(scope, "region", national=national)
         heat_type = queries.heatmap(scope, "type", national=national)
+        # Small-number suppression, complementary across council types (docs/metrics.md).
+        rule = queries.type_partition(scope, national=national)
+        if queries.scope_hidden(scope, national=national):
+            participation = suppression.hide(participation)
+            by_theme, by_area = _hide_all(by_theme), _hide_all(by_area)
+            part_region, by_type, by_nation = (
+                _hide_all(part_region),
+                _hide_all(by_type),
+                _hide_all(by_nation),
+            )
+            heat_region, heat_type = _hide_cells(heat_region), _hide_cells(heat_type)
+        elif rule.hidden:
+            by_type = [
+                suppression.withhold(r) if r["key"] in rule.hidden else {**r, "suppressed": False}
+                for r in by_type
+            ]
+            heat_type = _hide_cells(heat_type, keys=rule.hidden)
         label = f"{rnd.name}{' – ' + region.name if region else ''}"
         return {
             "levels": scale.as_list(),
             "top_levels": scale.top_names(2),
-            "participation": queries.participation(scope),
+            "participation": participation,
             "by_region": part_region,
-            "by_type": queries.participation_by(scope, "type"),
-            "by_nation": queries.participation_by(scope, "nation"),
+            "by_type": by_type,
+            "by_nation": by_nation,
             "by_theme": by_theme,
             "by_area": by_area,
             "heat_region": heat_region,
@@ -94,16 +115,38 @@ def _dashboard(request, *, region=None, national: bool):
     ctx.update(cached("dashboard", rnd.pk, k, compute))
     if compare and compare.pk != rnd.pk:
         ctx["compare"] = compare
-        ctx["change"] = cached(
-            "change",
-            rnd.pk,
-            (k, compare.pk),
-            lambda: queries.change_between(scope, compare.pk, national=national),
-        )
+
+        def change():
+            rows = queries.change_between(scope, compare.pk, national=national)
+            earlier = replace(scope, round_id=compare.pk)
+            if queries.scope_hidden(scope, national=national) or queries.scope_hidden(
+                earlier, national=national
+            ):
+                rows = _hide_all(rows)
+            return rows
+
+        ctx["change"] = cached("change", rnd.pk, (k, compare.pk), change)
     ctx["themes"] = Theme.objects.filter(version_id=rnd.framework_version_id).order_by("position")
     ctx["query_string"] = request.GET.urlencode()
     template = "analytics/dashboard.html#panel" if request.htmx else "analytics/dashboard.html"
     return render(request, template, ctx)
+
+
+def _hide_all(rows: list[dict]) -> list[dict]:
+    return [suppression.hide(r) for r in rows]
+
+
+def _hide_cells(matrix: dict, keys=None) -> dict:
+    """A heat map with the rows of `keys` (every row if None) hidden."""
+    rows = []
+    for row in matrix["rows"]:
+        if keys is None or row["key"] in keys:
+            row = {**row, "cells": [
+                {**suppression.hide(c), "area": c["area"], "area_code": c["area_code"]}
+                for c in row["cells"]
+            ]}  # fmt: skip
+        rows.append(row)
+    return {**matrix, "rows": rows}
 
 
 @login_required
@@ -150,9 +193,13 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     if area is None:
         raise Http404
     scale = scale_for(rnd.framework_version_id)
+
     # Suppressed rows keep their key area, so one cached list serves every key area.
-    all_rows = cached("levels-vc", rnd.pk, (scope.key(), national),
-                      lambda: queries.levels_by(scope, "value_code", national=national, scale=scale))  # fmt: skip
+    def compute():
+        rows = queries.levels_by(scope, "value_code", national=national, scale=scale)
+        return _hide_all(rows) if queries.scope_hidden(scope, national=national) else rows
+
+    all_rows = cached("levels-vc", rnd.pk, (scope.key(), national), compute)
     rows = [r for r in all_rows if r.get("key_area_id") == area.pk]
     chart = charts.chart(charts.level_distribution(rows, title=f"Current levels, {area.name}", scale=scale),
                          alt_text="Stacked bars of the share of answers at each level for each value code; the figures are in the table below.")  # fmt: skip
@@ -287,16 +334,21 @@ def public_results(request: HttpRequest, round_id: int | None = None) -> HttpRes
 
 
 def public_figures(rnd: Round) -> dict:
-    """The published figures: every cell from fewer than 5 organisations is hidden."""
+    """The published figures, with small-number suppression (analytics/suppression.py)."""
     scope = queries.Scope(rnd.pk)
     scale = scale_for(rnd.framework_version_id)
     by_theme = queries.levels_by(scope, "theme", national=False, scale=scale)
     by_area = queries.levels_by(scope, "key_area", national=False, scale=scale)
-    by_region = [_suppress_participation(r) for r in queries.participation_by(scope, "region")]
+    # Regions beside the national total: complementary suppression, so that no hidden region
+    # comes back as the total minus the regions shown.
+    by_region, total_hidden = suppression.apply_complementary(
+        queries.participation_by(scope, "region")
+    )
+    participation = {**queries.participation(scope), "suppressed": False}
     return {
         "levels": scale.as_list(),
         "level_span": scale.span_named,
-        "participation": queries.participation(scope),
+        "participation": suppression.hide(participation) if total_hidden else participation,
         "by_region": by_region,
         "by_theme": by_theme,
         "by_area": by_area,
@@ -312,19 +364,14 @@ def public_figures(rnd: Round) -> dict:
     }
 
 
-def _suppress_participation(row: dict) -> dict:
-    # Participation by region: a region with fewer than 5 submissions shows no figures, so a
-    # single council's participation can never be inferred.
-    if row["submitted"] < 5:
-        return {"key": row["key"], "label": row["label"], "suppressed": True}
-    return {**row, "suppressed": False}
-
-
 def public_columns(figures: dict) -> list[str]:
     """The public download's columns: one per level of the round's framework version."""
     return ["section", "group", "organisations", "answers",
             *[f"level_{lv['number']}" for lv in figures["levels"]],
             "not_yet_assessed", "median", "mean"]  # fmt: skip
+
+
+HIDDEN = f"fewer than {suppression.THRESHOLD}"  # in a download's cell: withheld
 
 
 def _public_rows(figures: dict) -> list[list]:
@@ -334,13 +381,13 @@ def _public_rows(figures: dict) -> list[list]:
     for section, items in (("theme", figures["by_theme"]), ("key area", figures["by_area"])):
         for r in items:
             if r["suppressed"]:
-                rows.append([section, r["name"], "fewer than 5", *[""] * width])
+                rows.append([section, r["name"], HIDDEN, *[""] * width])
                 continue
             rows.append([section, r["name"], r["organisations"], r["answers"], *r["level_counts"],
                          r["not_assessed"], r["median"], round(r["mean"], 2) if r["mean"] is not None else ""])  # fmt: skip
     for r in figures["by_region"]:
         if r["suppressed"]:
-            rows.append(["participation", r["label"], "fewer than 5", *[""] * width])
+            rows.append(["participation", r["label"], HIDDEN, *[""] * width])
         else:
             rows.append(
                 ["participation", r["label"], r["submitted"], r["eligible"], *[""] * (n_levels + 3)]
@@ -378,12 +425,14 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         ["Round dates", f"{rnd.opens_on:%d %B %Y} to {rnd.closes_on:%d %B %Y}"],
         ["Published", f"{rnd.publication.published_at:%d %B %Y}"],
         ["Downloaded", f"{timezone.now():%d %B %Y %H:%M}"],
-        ["Eligible organisations", figures["participation"]["eligible"]],
-        ["Submitted responses", figures["participation"]["submitted"]],
+        ["Eligible organisations", figures["participation"]["eligible"] if not figures["participation"]["suppressed"] else HIDDEN],
+        ["Submitted responses", figures["participation"]["submitted"] if not figures["participation"]["suppressed"] else HIDDEN],
         ["Definitions", f"Levels {' · '.join(lv['label'] for lv in figures['levels'])}. Counts are answers from submitted responses only; "
                         "'organisations' is how many councils a row is built from. Median and mean of the levels; "
                         "'not yet assessed' answers are counted separately and excluded from both. See docs/metrics.md."],
-        ["Suppression", "Any figure built from fewer than 5 organisations is withheld ('fewer than 5')."],
+        ["Suppression", f"Any figure built from fewer than {suppression.THRESHOLD} organisations is withheld ('{HIDDEN}'), "
+                        "and so is any other figure from which a withheld one could be worked out by subtraction "
+                        "(for example a second region, so that the national total minus the regions shown does not give a withheld one)."],
         ["Licence", "Open Government Licence v3.0. Contains data from mySociety's UK Local Authority Names and Codes (CC BY 4.0)."],
     ]:  # fmt: skip
         meta.append(row)

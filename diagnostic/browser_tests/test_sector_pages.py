@@ -276,7 +276,10 @@ class RegionalPagesTests(SectorTestCase):
         self.assert_accessible(page, "Regional dashboard")
 
         page.get_by_role("combobox", name="Type").select_option(label="Unitary authority")
-        expect(self.lede(page)).to_contain_text("1 of 2 eligible councils have submitted")
+        # One unitary submitted: the filtered page shows no count at all (issue 13: it said
+        # "1 of 2", a figure from fewer than 5 councils).
+        expect(self.lede(page)).to_contain_text("this selection's figures are not shown")
+        expect(self.lede(page)).not_to_contain_text("1 of 2")
         areas = page.get_by_role("table", name=re.compile(r"^Current levels by key area"))
         expect(
             areas.get_by_role("cell", name="Fewer than 5 councils: not shown").first

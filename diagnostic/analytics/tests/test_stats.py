@@ -7,8 +7,8 @@ from diagnostic.analytics.stats import (
     median_from_counts,
     rate,
     shares,
-    suppressed,
 )
+from diagnostic.analytics.suppression import must_hide as suppressed
 
 
 class MedianTests(SimpleTestCase):

@@ -364,34 +364,53 @@ def public_figures(rnd: Round) -> dict:
     }
 
 
+PARTICIPATION_COLUMNS = ["eligible", "submitted", "in_progress", "not_started"]
+
+
 def public_columns(figures: dict) -> list[str]:
-    """The public download's columns: one per level of the round's framework version."""
+    """The public download's columns (docs/metrics.md, "Downloads"): one per level of the
+    round's framework version, then the participation figures, each in a column of its own."""
     return ["section", "group", "organisations", "answers",
             *[f"level_{lv['number']}" for lv in figures["levels"]],
-            "not_yet_assessed", "median", "mean"]  # fmt: skip
+            "not_yet_assessed", "median", "mean", *PARTICIPATION_COLUMNS]  # fmt: skip
 
 
 HIDDEN = f"fewer than {suppression.THRESHOLD}"  # in a download's cell: withheld
 
 
 def _public_rows(figures: dict) -> list[list]:
-    n_levels = len(figures["levels"])
-    width = len(public_columns(figures)) - 3  # after section, group and organisations
+    """Levels rows fill the level columns; participation rows (every region, then all eligible
+    councils) fill `organisations` (the councils that submitted) and the participation
+    columns. A withheld row says so in `organisations` and is otherwise empty."""
+    columns = public_columns(figures)
+    blank = [""] * len(columns)
     rows = []
+
+    def row(section, group, **values):
+        out = [section, group, *blank[2:]]
+        for name, value in values.items():
+            out[columns.index(name)] = value
+        return out
+
     for section, items in (("theme", figures["by_theme"]), ("key area", figures["by_area"])):
         for r in items:
             if r["suppressed"]:
-                rows.append([section, r["name"], HIDDEN, *[""] * width])
+                rows.append(row(section, r["name"], organisations=HIDDEN))
                 continue
-            rows.append([section, r["name"], r["organisations"], r["answers"], *r["level_counts"],
-                         r["not_assessed"], r["median"], round(r["mean"], 2) if r["mean"] is not None else ""])  # fmt: skip
-    for r in figures["by_region"]:
-        if r["suppressed"]:
-            rows.append(["participation", r["label"], HIDDEN, *[""] * width])
+            levels = {
+                f"level_{lv['number']}": n
+                for lv, n in zip(figures["levels"], r["level_counts"], strict=True)
+            }
+            rows.append(row(section, r["name"], organisations=r["organisations"], answers=r["answers"],
+                            not_yet_assessed=r["not_assessed"], median=r["median"],
+                            mean=round(r["mean"], 2) if r["mean"] is not None else "", **levels))  # fmt: skip
+    national = {**figures["participation"], "label": "All eligible councils"}
+    for r in [*figures["by_region"], national]:
+        if r.get("suppressed"):
+            rows.append(row("participation", r["label"], organisations=HIDDEN))
         else:
-            rows.append(
-                ["participation", r["label"], r["submitted"], r["eligible"], *[""] * (n_levels + 3)]
-            )
+            rows.append(row("participation", r["label"], organisations=r["submitted"],
+                            **{c: r[c] for c in PARTICIPATION_COLUMNS}))  # fmt: skip
     return rows
 
 
@@ -429,7 +448,10 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         ["Submitted responses", figures["participation"]["submitted"] if not figures["participation"]["suppressed"] else HIDDEN],
         ["Definitions", f"Levels {' · '.join(lv['label'] for lv in figures['levels'])}. Counts are answers from submitted responses only; "
                         "'organisations' is how many councils a row is built from. Median and mean of the levels; "
-                        "'not yet assessed' answers are counted separately and excluded from both. See docs/metrics.md."],
+                        "'not yet assessed' answers are counted separately and excluded from both. "
+                        "Participation rows (one per region, then all eligible councils): 'eligible' organisations in the round, "
+                        "'submitted', 'in_progress' (a draft with at least one saved change) and 'not_started'; "
+                        "'organisations' is the number that submitted. See docs/metrics.md."],
         ["Suppression", f"Any figure built from fewer than {suppression.THRESHOLD} organisations is withheld ('{HIDDEN}'), "
                         "and so is any other figure from which a withheld one could be worked out by subtraction "
                         "(for example a second region, so that the national total minus the regions shown does not give a withheld one)."],

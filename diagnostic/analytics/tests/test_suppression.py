@@ -165,7 +165,8 @@ class PublicPageTests(SuppressionTestCase):
         header = rows[0]
         part = [dict(zip(header, row, strict=True)) for row in rows[1:]
                 if row[0] == "participation"]  # fmt: skip
-        shown = {p["group"]: int(p[header[2]]) for p in part if p[header[2]].isdigit()}
+        shown = {p["group"]: int(p["submitted"]) for p in part if p["submitted"]}
+        self.assertEqual(shown.pop("All eligible councils"), 17)
         r = self.client.get(reverse("analytics:public_xlsx", args=[self.round.pk]))
         about = dict(load_workbook(io.BytesIO(r.content))["About"].iter_rows(values_only=True))
         total = about["Submitted responses"]
@@ -244,3 +245,47 @@ class RegionalTypeFilterTests(SuppressionTestCase):
         whole = self.page()
         self.assertEqual({r["key"]: r["submitted"] for r in whole["by_type"]}, self.TYPES)
         self.assertFalse(any(r["suppressed"] for r in whole["by_area"]))
+
+
+class PublicDownloadColumnsTests(SuppressionTestCase):
+    """Issue 13: the participation rows put submitted under `organisations` and eligible under
+    `answers`, and left out in progress and not started. Each figure now has its own column."""
+
+    GROUPS = [("south_east", "unitary", 6), ("wales", "unitary", 8), ("north_west", "unitary", 9)]
+
+    def setUp(self):
+        super().setUp()
+        Publication.objects.create(round=self.round, published_by=self.erin)
+        # In the South East: 2 drafts started and 1 not started; so 3 of 9 eligible submitted…
+        extra = make_councils(self.south_east, "unitary", 3, 5000)
+        drafts = [Response.objects.create(round=self.round, organisation=o) for o in extra]
+        Response.objects.filter(pk__in=[d.pk for d in drafts[:2]]).update(started_at=timezone.now())
+
+    def rows(self):
+        r = self.client.get(reverse("analytics:public_csv", args=[self.round.pk]))
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        return rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+    def test_the_participation_columns_say_what_they_hold(self):
+        header, rows = self.rows()
+        self.assertEqual(header[-4:], ["eligible", "submitted", "in_progress", "not_started"])
+        part = {r["group"]: r for r in rows if r["section"] == "participation"}
+        self.assertEqual(
+            {k: part["South East"][k] for k in header[-4:] + ["organisations", "answers"]},
+            {"eligible": "9", "submitted": "6", "in_progress": "2", "not_started": "1",
+             "organisations": "6", "answers": ""},
+        )  # fmt: skip
+        self.assertEqual(
+            {k: part["All eligible councils"][k] for k in header[-4:]},
+            {"eligible": "26", "submitted": "23", "in_progress": "2", "not_started": "1"},
+        )
+        # Level rows leave the participation columns empty.
+        theme = next(r for r in rows if r["section"] == "theme")
+        self.assertEqual([theme[k] for k in header[-4:]], ["", "", "", ""])
+        self.assertEqual(theme["organisations"], "23")
+
+    def test_the_spreadsheet_has_the_same_columns(self):
+        header, _ = self.rows()
+        r = self.client.get(reverse("analytics:public_xlsx", args=[self.round.pk]))
+        ws = load_workbook(io.BytesIO(r.content))["Results"]
+        self.assertEqual([c.value for c in ws[1]], header)

@@ -8,14 +8,14 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
 
 from diagnostic.accounts import access
-from diagnostic.analytics import charts, queries, suppression
+from diagnostic.analytics import charts, queries, services, suppression
 from diagnostic.analytics.cache import cached
 from diagnostic.analytics.forms import DashboardFilterForm
 from diagnostic.analytics.models import Publication
@@ -301,18 +301,35 @@ def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpRespo
 
 # --- Publication and the public results ----------------------------------------------------------
 @login_required
-@require_POST
 def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Publish a closed round's national results, after a confirmation page; or withdraw them.
+
+    GET shows what will become public and asks to confirm (no change on GET); POST publishes
+    (`action=publish`) or withdraws (`action=withdraw`) through the service."""
     rnd = access.get_round_for_admin(request.user, round_id)
-    if request.POST.get("action") == "withdraw":
-        Publication.objects.filter(round=rnd).delete()
-        record("results.withdrawn", actor=request.user, obj=rnd)
-        messages.success(request, f"The results of {rnd.name} are no longer published.")
-    else:
-        Publication.objects.get_or_create(round=rnd, defaults={"published_by": request.user})
-        record("results.published", actor=request.user, obj=rnd)
-        messages.success(request, f"The national results of {rnd.name} are now public.")
-    return redirect("assessments:rounds")
+    published = Publication.objects.filter(round=rnd).first()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "withdraw":
+            if services.do_withdraw_results(by=request.user, round=rnd):
+                messages.success(request, f"The results of {rnd.name} are no longer published.")
+            return redirect("assessments:rounds")
+        if action == "publish":
+            try:
+                services.do_publish_results(by=request.user, round=rnd)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("analytics:publish", round_id=rnd.pk)
+            messages.success(request, f"The national results of {rnd.name} are now public.")
+            return redirect("assessments:rounds")
+        return HttpResponse("Choose to publish or to withdraw.", status=400)
+    ctx = {
+        "round": rnd,
+        "published": published,
+        "can_publish": services.can_publish(rnd),
+        "participation": queries.participation(queries.Scope(rnd.pk)),
+    }
+    return render(request, "analytics/publish_confirm.html", ctx)
 
 
 def _public_round(round_id=None):

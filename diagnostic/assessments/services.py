@@ -128,6 +128,15 @@ def do_set_round_status(*, by: User, round: Round, status: str) -> Round:
     access.require_national_admin(by)
     if status not in (Round.Status.OPEN, Round.Status.CLOSED):
         raise ValidationError("A round can only be opened or closed.")
+    if (
+        status == Round.Status.OPEN
+        and Round.objects.filter(pk=round.pk, publication__isnull=False).exists()
+    ):
+        # The public page shows a published round as the national results: they must not
+        # change under it. Withdraw them first (analytics.services.do_withdraw_results).
+        raise ValidationError(
+            "This round's national results are published. Withdraw them before opening it again."
+        )
     old = round.status
     round.status = status
     round.save(update_fields=["status"])

@@ -307,8 +307,12 @@ class PublicResultsTests(GeneratedRoundTestCase):
             self.assertEqual(self.client.post(url).status_code, 403)
         self.assertFalse(Publication.objects.exists())
         self.client.force_login(self.erin)
-        self.assertEqual(self.client.get(url).status_code, 405)
-        self.client.post(url)
+        # GET is the confirmation page (issue 13): it publishes nothing.
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertFalse(Publication.objects.exists())
+        self.round.status = "closed"
+        self.round.save(update_fields=["status"])
+        self.client.post(url, {"action": "publish"})
         self.assertTrue(Publication.objects.filter(round=self.round).exists())
 
     def test_the_public_page_and_files_never_show_a_cell_under_five(self):

@@ -1,5 +1,6 @@
 from django import forms
 
+from diagnostic.analytics.comparison import comparable_rounds
 from diagnostic.assessments.models import Round
 from diagnostic.frameworks.models import Enabler
 from diagnostic.organisations.models import Nation, OrganisationType, Region
@@ -25,14 +26,39 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, rounds, fixed_region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = rounds
-        self.fields["compare"].queryset = rounds
         if fixed_region is not None:
             del self.fields["region"]
             del self.fields["nation"]
-        codes = Enabler.objects.order_by("position").values_list("code", "name").distinct()
-        seen, choices = set(), [("", "All value codes")]
-        for code, name in codes:
-            if code not in seen:
-                seen.add(code)
-                choices.append((code, name))
-        self.fields["enabler"].choices = choices
+        rnd = self.selected_round(rounds)
+        # Only the chosen round's own enablers, once each, in the framework's order; any other
+        # code (another framework's, a made-up one) is refused as an invalid choice.
+        enablers = (
+            Enabler.objects.filter(version_id=rnd.framework_version_id).order_by("position")
+            if rnd is not None
+            else Enabler.objects.none()
+        )
+        self.fields["enabler"].choices = [("", "All value codes"),
+                                          *enablers.values_list("code", "name")]  # fmt: skip
+        self.fields["enabler"].error_messages["invalid_choice"] = (
+            "Choose one of this round's enablers; that one is not part of its framework."
+        )
+        # Change between rounds only where the rounds can be compared (analytics/comparison.py).
+        self.fields["compare"].queryset = (
+            comparable_rounds(rnd) if rnd is not None else rounds.none()
+        )
+        self.fields["compare"].error_messages["invalid_choice"] = (
+            "Choose a round that can be compared with this one: on the same framework version, "
+            "or on a version mapped to it."
+        )
+
+    def selected_round(self, rounds):
+        """The round the filters apply to: the one asked for if it is offered, else the newest."""
+        key = self.data.get(self.add_prefix("round")) if self.is_bound else None
+        if key:
+            try:
+                found = rounds.filter(pk=int(key)).first()
+            except (TypeError, ValueError):
+                found = None
+            if found is not None:
+                return found
+        return self.initial.get("round") or rounds.first()

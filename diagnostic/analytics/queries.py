@@ -285,11 +285,10 @@ def change_between(scope: Scope, earlier_round_id: int, *, national: bool = True
 
 
 def comparable_rounds(round_id: int) -> QuerySet[Round]:
-    """Earlier rounds on the same framework version, newest first."""
-    rnd = Round.objects.get(pk=round_id)
-    return Round.objects.filter(
-        framework_version_id=rnd.framework_version_id, opens_on__lt=rnd.opens_on
-    ).order_by("-opens_on")
+    """Earlier rounds whose figures can be compared with this one (analytics/comparison.py)."""
+    from diagnostic.analytics.comparison import comparable_rounds as comparable
+
+    return comparable(Round.objects.get(pk=round_id))
 
 
 def councils_at(

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,6 +56,11 @@ def _dashboard(request, *, region=None, national: bool):
     ctx = {"form": form, "round": rnd, "region": region, "national": national}
     if rnd is None:
         return render(request, "analytics/dashboard.html", ctx)
+    if form.errors:
+        # A filter that is not on offer (another framework's enabler, a round that cannot be
+        # compared) is refused, never silently dropped or answered with zeros.
+        template = "analytics/dashboard.html#panel" if request.htmx else "analytics/dashboard.html"
+        return render(request, template, ctx, status=400)
     scope, compare = parts
     k = (scope.key(), national)
 
@@ -177,6 +182,9 @@ def _drill_down(request):
     form, rnd, parts = _scope_from(request, region=_region_param(request))
     if rnd is None:
         raise Http404
+    if form.errors:
+        # A filter not on offer is refused (400), never silently dropped.
+        raise BadRequest(" ".join(e for errors in form.errors.values() for e in errors))
     scope, _ = parts
     return form, rnd, scope, _national_view(request, scope)
 

@@ -20,7 +20,47 @@ from diagnostic.frameworks.models import (
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html", {"framework": _latest_version()})
+    version, rnd = _current_version()
+    return render(
+        request,
+        "public/home.html",
+        {"framework": version, "current_round": rnd, "about": _describe(version)},
+    )
+
+
+def _current_version():
+    """The framework version of the current round (the newest open one, else the newest that
+    has opened), with that round; with no round yet, the newest published version."""
+    from diagnostic.assessments.models import Round
+
+    rounds = Round.objects.exclude(status=Round.Status.DRAFT).select_related(
+        "framework_version__framework"
+    )
+    rnd = (
+        rounds.filter(status=Round.Status.OPEN).order_by("-opens_on").first()
+        or rounds.order_by("-opens_on").first()
+    )
+    if rnd is not None:
+        return rnd.framework_version, rnd
+    return _latest_version(), None
+
+
+def _describe(version: FrameworkVersion | None) -> dict | None:
+    """What the home page says about a framework version, all from its data (5 queries)."""
+    if version is None:
+        return None
+    from diagnostic.frameworks.models import Enabler, Level
+
+    themes = list(Theme.objects.filter(version=version).order_by("position"))
+    levels = list(Level.objects.filter(version=version).order_by("number"))
+    enablers = list(Enabler.objects.filter(version=version).order_by("position"))
+    return {
+        "themes": themes,
+        "key_areas": KeyArea.objects.filter(version=version).count(),
+        "value_codes": ValueCode.objects.filter(version=version).count(),
+        "levels": levels,
+        "enablers": enablers,
+    }
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Pages anyone can read, and the health check."""
 
+from pathlib import Path
 from unittest import mock
 
 from django.db.utils import OperationalError
@@ -106,3 +107,43 @@ class HealthCheckTests(TestCase):
 
     def test_it_refuses_post(self):
         self.assertEqual(self.client.post("/healthz").status_code, 405)
+
+
+class HomePageDescribesTheCurrentFrameworkTests(TestCase):
+    """Issue 13: the home page described NPS 2018 in fixed words ("three themes … ten key areas
+    … four enablers … five levels") whatever was loaded, using the last loaded version."""
+
+    FOUR = (
+        Path(__file__).resolve().parents[2] / "frameworks" / "tests" / "data" / "four-levels.yaml"
+    )
+
+    def test_it_describes_the_current_rounds_framework_from_its_data(self):
+        from diagnostic.assessments.testing import create_open_round
+
+        four = load_framework_file(self.FOUR).version
+        load_framework_file(NPS_2018)  # loaded last, but not the current round's
+        create_open_round(four, [], name="CMCR 2026")
+        r = self.client.get(reverse("public:home"))
+        text = " ".join(r.content.decode().split())
+        self.assertIn(
+            "CMCR 2026 uses CMCR 2024. The Contract Management Capability Review framework has 2 "
+            "themes – governance and delivery – split into 3 key areas and 7 value codes. A "
+            "council rates itself on each value code at one of 4 levels, from <em>Basic</em> to "
+            "<em>Exemplary</em>, and 3 enablers – using contract data, skilled contract managers "
+            "and shared tooling – run through them all.",
+            text,
+        )
+        for fixed in ("three themes", "ten key areas", "four enablers", "Innovator"):
+            self.assertNotIn(fixed, text)
+        self.assertContains(r, 'href="/framework/contract-capability/2024/"')
+
+    def test_with_no_round_it_describes_the_newest_published_version(self):
+        load_framework_file(NPS_2018)
+        text = " ".join(self.client.get(reverse("public:home")).content.decode().split())
+        self.assertIn(
+            "has 3 themes – showing leadership, behaving commercially and achieving community "
+            "benefits – split into 10 key areas and 59 value codes. A council rates itself on "
+            "each value code at one of 5 levels, from <em>Minimum</em> to <em>Innovator</em>, "
+            "and 4 enablers",
+            text,
+        )

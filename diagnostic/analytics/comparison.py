@@ -1,8 +1,10 @@
 """Which rounds can be compared with which: change between rounds (docs/metrics.md).
 
 Two rounds are compared only when their figures mean the same thing: both on the same framework
-version. Value codes of different versions are never paired by their codes alone (a code can
-mean something else in a later version).
+version, or the earlier one on a version with a loaded mapping to the later one's
+(`frameworks/mappings.py`), which says which value codes correspond. Value codes of different
+versions are never paired by their codes alone (a code can mean something else in a later
+version).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from diagnostic.assessments.models import Round
+from diagnostic.frameworks.mappings import mapped_from
 
 
 def comparable_rounds(rnd: Round) -> QuerySet[Round]:
@@ -17,7 +20,10 @@ def comparable_rounds(rnd: Round) -> QuerySet[Round]:
     first."""
     return (
         Round.objects.exclude(status=Round.Status.DRAFT)
-        .filter(framework_version_id=rnd.framework_version_id, opens_on__lt=rnd.opens_on)
+        .filter(
+            framework_version_id__in=mapped_from(rnd.framework_version_id),
+            opens_on__lt=rnd.opens_on,
+        )
         .select_related("framework_version")
         .order_by("-opens_on")
     )

@@ -9,7 +9,7 @@ exported the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from django.db.models import Count, Q, QuerySet
 
@@ -264,24 +264,74 @@ def heatmap(scope: Scope, rows: str = "region", *, national: bool = True) -> dic
     return {"areas": [{"code": a.code, "name": a.name} for a in areas], "rows": matrix}
 
 
+class NotComparable(Exception):
+    """Two rounds on framework versions with no mapping between them."""
+
+
 def change_between(scope: Scope, earlier_round_id: int, *, national: bool = True) -> list[dict]:
-    """Per key area: median and mean now and in an earlier round of the same framework."""
-    now = {r["code"]: r for r in levels_by(scope, "key_area", national=national)}
-    before_scope = Scope(
-        earlier_round_id, scope.region_id, scope.org_type, scope.nation, scope.enabler
+    """Per key area of this round: median and mean now and in an earlier round.
+
+    On the same framework version, each key area is compared with itself. On versions joined by
+    a mapping (`frameworks/mappings.py`), each key area is compared over its value codes that
+    have a counterpart: now, their answers; then, the answers to their counterparts. A key area
+    with none has no earlier figure. Rounds on versions with no mapping are NotComparable."""
+    from diagnostic.frameworks.mappings import correspondence
+
+    rounds = dict(
+        Round.objects.filter(pk__in=[scope.round_id, earlier_round_id]).values_list(
+            "pk", "framework_version_id"
+        )
     )
-    before = {r["code"]: r for r in levels_by(before_scope, "key_area", national=national)}
+    pairs = correspondence(rounds[earlier_round_id], rounds[scope.round_id])
+    if pairs is None:
+        raise NotComparable(earlier_round_id)
+    before_scope = replace(scope, round_id=earlier_round_id, spend_band="",
+                           exclude_organisation_id=None)  # fmt: skip
+    if rounds[earlier_round_id] == rounds[scope.round_id]:
+        now = levels_by(scope, "key_area", national=national)
+        before = {r["id"]: r for r in levels_by(before_scope, "key_area", national=national)}
+    else:
+        now, before = _mapped_areas(scope, before_scope, pairs, national=national)
     out = []
-    for code, row in now.items():
-        prev = before.get(code, {})
+    for row in now:
+        prev = before.get(row["id"], {})
         out.append({
-            "code": code, "name": row["name"],
+            "code": row["code"], "name": row["name"],
             "median_now": row["median"], "median_before": prev.get("median"),
             "mean_now": row["mean"], "mean_before": prev.get("mean"),
             "organisations_now": row["organisations"], "organisations_before": prev.get("organisations"),
             "change": (row["mean"] - prev["mean"]) if row["mean"] is not None and prev.get("mean") is not None else None,
         })  # fmt: skip
     return out
+
+
+def _mapped_areas(scope, before_scope, pairs: dict[int, int], *, national: bool):
+    """Key-area figures now and then over the value codes that correspond (see change_between)."""
+    now_rows = {r["id"]: r for r in levels_by(scope, "value_code", national=national)}
+    then_rows = {r["id"]: r for r in levels_by(before_scope, "value_code", national=national)}
+    later_to_earlier = {later: earlier for earlier, later in pairs.items()}
+    areas = _outline(scope.round_id, "key_area")
+    now, before = [], {}
+    for area in areas:
+        mine = [r for r in now_rows.values() if r["key_area_id"] == area.pk]
+        mapped = [r for r in mine if r["id"] in later_to_earlier]
+        now.append({"id": area.pk, "code": area.code, "name": area.name,
+                    **_summed(mapped)})  # fmt: skip
+        before[area.pk] = _summed([then_rows[later_to_earlier[r["id"]]] for r in mapped
+                                   if later_to_earlier[r["id"]] in then_rows])  # fmt: skip
+    return now, before
+
+
+def _summed(rows: list[dict]) -> dict:
+    """Median, mean and councils of several value codes' rows together; hidden if any is."""
+    if not rows or any(r["suppressed"] for r in rows):
+        return {"median": None, "mean": None, "organisations": None}
+    counts: dict[int, int] = defaultdict(int)
+    for r in rows:
+        for level, n in r["counts"].items():
+            counts[level] += n
+    return {"median": median_from_counts(counts), "mean": mean_from_counts(counts),
+            "organisations": max(r["organisations"] for r in rows)}  # fmt: skip
 
 
 def comparable_rounds(round_id: int) -> QuerySet[Round]:

@@ -319,7 +319,25 @@ def previous_response(response: Response) -> Response | None:
     )
     if previous is None or not (previous.is_submitted or previous.submissions.exists()):
         return None
+    if carried_codes(previous, response) is None:
+        return None  # another framework version, with no mapping to say what corresponds
     return previous
+
+
+def carried_codes(previous: Response, response: Response) -> dict[str, str] | None:
+    """{value code code in the previous round: its counterpart in this round}: every code to
+    itself on the same framework version, the loaded mapping's pairs between two versions
+    (`frameworks/mappings.py`), or None when the versions cannot be matched: answers are never
+    copied across versions by their codes alone."""
+    from diagnostic.frameworks.mappings import correspondence
+
+    pairs = correspondence(previous.round.framework_version_id, response.round.framework_version_id)
+    if pairs is None:
+        return None
+    codes = dict(
+        ValueCode.objects.filter(pk__in={*pairs, *pairs.values()}).values_list("pk", "code")
+    )
+    return {codes[a]: codes[b] for a, b in pairs.items()}
 
 
 def carried_forward_by_area(response: Response) -> dict[int, int]:
@@ -390,8 +408,9 @@ def do_start_from_previous(*, response: Response, by: User) -> int:
 
     Only value codes without an answer are filled (an answer already given is never
     overwritten); each copy is marked `carried_forward` until the lead confirms or changes it.
-    Value codes are matched by code, so a round on a newer framework version takes the codes
-    that are still there. Returns how many answers were copied. Only the lead; only while the
+    On the same framework version each value code takes its own earlier answer; from another
+    version only through a loaded mapping (`carried_codes`); with neither, nothing is offered
+    (NoPreviousResponse). Returns how many answers were copied. Only the lead; only while the
     response can be changed. Raises NoPreviousResponse when there is nothing to start from.
     """
     check_can_answer(by, response)
@@ -402,7 +421,14 @@ def do_start_from_previous(*, response: Response, by: User) -> int:
         previous = previous_response(locked)
         if previous is None:
             raise NoPreviousResponse(response.pk)
-        source = submitted_answers(previous)
+        code_map = carried_codes(previous, locked)
+        if code_map is None:
+            raise NoPreviousResponse(response.pk)
+        source = {
+            code_map[code]: values
+            for code, values in submitted_answers(previous).items()
+            if code in code_map
+        }
         existing = {a.value_code_id: a for a in Answer.objects.filter(response=locked)}
         codes = ValueCode.objects.filter(version_id=locked.round.framework_version_id).order_by(
             "position"

@@ -211,3 +211,57 @@ class LevelDescriptor(models.Model):
         if self.pk is not None and self.level.version.is_published:
             raise PublishedVersionIsImmutable("Descriptors of a published version are frozen.")
         super().save(*args, **kwargs)
+
+
+class VersionMapping(models.Model):
+    """Which value codes of one framework version correspond to which of another.
+
+    Loaded from a mapping file (docs/framework-mapping-format.md, `frameworks/mappings.py`) and
+    never edited. Only with one can two rounds on different versions be compared, or a council
+    start from its answers to a round on another version. None is shipped.
+    """
+
+    from_version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, related_name="mappings_from"
+    )
+    to_version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, related_name="mappings_to"
+    )
+    description = models.TextField(blank=True)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the file's content.")
+    source_name = models.CharField(max_length=200, blank=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["loaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_version", "to_version"], name="one_mapping_per_pair_of_versions"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_version} → {self.to_version}"
+
+
+class ValueCodeCorrespondence(models.Model):
+    """One value code of the earlier version and the value code it became in the later one."""
+
+    mapping = models.ForeignKey(
+        VersionMapping, on_delete=models.CASCADE, related_name="correspondences"
+    )
+    from_value_code = models.ForeignKey(ValueCode, on_delete=models.PROTECT, related_name="+")
+    to_value_code = models.ForeignKey(ValueCode, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mapping", "from_value_code"], name="one_correspondence_from_a_code"
+            ),
+            models.UniqueConstraint(
+                fields=["mapping", "to_value_code"], name="one_correspondence_to_a_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_value_code.code} → {self.to_value_code.code}"

@@ -208,7 +208,7 @@ class CarryForwardTests(AssessmentTestCase):
             (5, dt.date(2024, 1, 1), "As submitted", True, True),
         )
 
-    def test_a_new_framework_version_takes_the_codes_that_are_still_there(self):
+    def _newer_version_round(self):
         data = yaml.safe_load(NPS_2018.read_text(encoding="utf-8"))
         data["version"]["label"] = "2025"
         data["version"]["name"] = "NPS 2025"
@@ -221,11 +221,39 @@ class CarryForwardTests(AssessmentTestCase):
         rnd.save(update_fields=["previous_round"])
         self.response_a.delete()  # Council A's response to that round, submitted instead:
         submitted_response(self.round, self.council_a, self.codes, level=3)
+        return newer, response
+
+    def test_another_framework_version_without_a_mapping_offers_nothing(self):
+        """Issue 13: answers were copied across framework versions by code alone."""
+        newer, response = self._newer_version_round()
+        self.assertIsNone(services.previous_response(response))
+        with self.assertRaises(services.NoPreviousResponse):
+            services.do_start_from_previous(response=response, by=self.bob)
+        self.assertEqual(self.answers(response), {})
+
+    def test_another_framework_version_with_a_mapping_takes_the_mapped_codes(self):
+        from pathlib import Path
+
+        from diagnostic.frameworks.mappings import load_mapping_file
+
+        newer, response = self._newer_version_round()
+        pairs = {vc.code: vc.code for vc in self.codes if vc.code not in ("EC1", "EC3")}
+        pairs["EC1"] = "EC9"  # EC3 has no counterpart
+        path = Path("/tmp") / (self.id().replace(".", "_") + ".yaml")
+        path.write_text(
+            yaml.safe_dump({"mapping": {"from": {"framework": "nps", "version": "2018"},
+                                        "to": {"framework": "nps", "version": "2025"}},
+                            "value_codes": pairs}, explicit_end=True),
+            encoding="utf-8",
+        )  # fmt: skip
+        load_mapping_file(path)
+        self.assertIsNotNone(services.previous_response(response))
         self.assertEqual(services.do_start_from_previous(response=response, by=self.bob), 58)
         answers = self.answers(response)
         self.assertNotIn("EC1", answers)
-        self.assertNotIn("EC9", answers)
+        self.assertNotIn("EC3", answers)
         self.assertEqual({a.value_code.version_id for a in answers.values()}, {newer.pk})
+        self.assertEqual(answers["EC9"].current_level, 3)  # EC1's answer, where it now lives
         self.assertEqual(answers["EC2"].current_level, 3)
         self.assertTrue(answers["EC2"].carried_forward)
 

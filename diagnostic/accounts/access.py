@@ -500,3 +500,51 @@ def get_sign_off_by_token(token: str):
             "requested_by",
         ).filter(token_hash=hash_token(token))
     )
+
+
+# --- Sector figures (analytics) ------------------------------------------------------------------
+def rounds_for_dashboards(user: User):
+    """The rounds whose dashboards this person may open: every round that has opened, for the
+    national team and regional leads; none for anyone else (404 at the view)."""
+    from diagnostic.assessments.models import Round
+
+    if not (is_national(user) or led_region_ids(user)):
+        raise Http404
+    return (
+        Round.objects.exclude(status=Round.Status.DRAFT)
+        .select_related("framework_version")
+        .order_by("-opens_on")
+    )
+
+
+def get_key_area_for_dashboard(round, area_id) -> KeyArea:
+    """A key area of the round's framework version, by id; 404 for any other."""
+    return _one_or_404(
+        KeyArea.objects.select_related("theme").filter(
+            pk=_int(area_id), version_id=round.framework_version_id
+        )
+    )
+
+
+def get_value_code_for_dashboard(round, vc_id) -> ValueCode:
+    """A value code of the round's framework version, by id; 404 for any other."""
+    return _one_or_404(
+        ValueCode.objects.select_related("key_area").filter(
+            pk=_int(vc_id), version_id=round.framework_version_id
+        )
+    )
+
+
+def get_published_round(round_id=None):
+    """A round whose national results are published (public); with no id, the newest. Returns
+    (round or None, every published round)."""
+    from diagnostic.assessments.models import Round
+
+    published = (
+        Round.objects.filter(publication__isnull=False)
+        .select_related("framework_version", "publication")
+        .order_by("-opens_on")
+    )
+    if round_id is None:
+        return published.first(), published
+    return _one_or_404(published.filter(pk=_int(round_id))), published

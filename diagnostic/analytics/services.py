@@ -18,6 +18,10 @@ from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
 
 
+def publication_of(round: Round) -> Publication | None:
+    return Publication.objects.filter(round=round).select_related("published_by").first()
+
+
 def can_publish(round: Round) -> bool:
     return round.status == Round.Status.CLOSED
 

@@ -18,23 +18,14 @@ from diagnostic.accounts import access
 from diagnostic.analytics import charts, queries, services, suppression
 from diagnostic.analytics.cache import cached
 from diagnostic.analytics.forms import DashboardFilterForm
-from diagnostic.analytics.models import Publication
 from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
 from diagnostic.frameworks.levels import scale_for
-from diagnostic.frameworks.models import KeyArea, Theme, ValueCode
-
-
-def _rounds():
-    return (
-        Round.objects.exclude(status=Round.Status.DRAFT)
-        .select_related("framework_version")
-        .order_by("-opens_on")
-    )
+from diagnostic.frameworks.models import Theme
 
 
 def _scope_from(request, *, region=None):
-    rounds = _rounds()
+    rounds = access.rounds_for_dashboards(request.user)
     form = DashboardFilterForm(request.GET or None, rounds=rounds, fixed_region=region,
                                initial={"round": rounds.first()})  # fmt: skip
     data = form.cleaned_data if form.is_valid() else {}
@@ -193,13 +184,7 @@ def _drill_down(request):
 def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     """Drill-down: one key area's value codes, in the current filters."""
     form, rnd, scope, national = _drill_down(request)
-    area = (
-        KeyArea.objects.filter(pk=area_id, version_id=rnd.framework_version_id)
-        .select_related("theme")
-        .first()
-    )
-    if area is None:
-        raise Http404
+    area = access.get_key_area_for_dashboard(rnd, area_id)
     scale = scale_for(rnd.framework_version_id)
 
     # Suppressed rows keep their key area, so one cached list serves every key area.
@@ -228,13 +213,7 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
 def value_code(request: HttpRequest, vc_id: int) -> HttpResponse:
     """Drill-down to the councils behind one value code, named only where allowed."""
     form, rnd, scope, national = _drill_down(request)
-    vc = (
-        ValueCode.objects.filter(pk=vc_id, version_id=rnd.framework_version_id)
-        .select_related("key_area")
-        .first()
-    )
-    if vc is None:
-        raise Http404
+    vc = access.get_value_code_for_dashboard(rnd, vc_id)
     named_regions = None if national else access.led_region_ids(request.user)
     councils = queries.councils_at(scope, vc.pk, named_region_ids=named_regions)
     ctx = {
@@ -288,10 +267,7 @@ def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpRespo
 
     from diagnostic.analytics import exports
 
-    access.require_national(request.user)
-    rnd = Round.objects.select_related("framework_version").filter(pk=round_id).first()
-    if rnd is None:
-        raise Http404
+    rnd = access.get_round_for_national(request.user, round_id)
     record("responses.exported", actor=request.user, obj=rnd, format=fmt)
     name = f"nps-responses-{rnd.pk}"
     if fmt == "csv":
@@ -315,7 +291,7 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
     GET shows what will become public and asks to confirm (no change on GET); POST publishes
     (`action=publish`) or withdraws (`action=withdraw`) through the service."""
     rnd = access.get_round_for_admin(request.user, round_id)
-    published = Publication.objects.filter(round=rnd).first()
+    published = services.publication_of(rnd)
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "withdraw":
@@ -341,13 +317,7 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def _public_round(round_id=None):
-    published = Round.objects.filter(publication__isnull=False).order_by("-opens_on")
-    if round_id is None:
-        return published.first(), published
-    rnd = published.filter(pk=round_id).first()
-    if rnd is None:
-        raise Http404
-    return rnd, published
+    return access.get_published_round(round_id)
 
 
 def public_results(request: HttpRequest, round_id: int | None = None) -> HttpResponse:

@@ -419,6 +419,34 @@ class RoundPagesTests(SectorTestCase):
         expect(page.get_by_role("table")).to_contain_text(self.eskdale_lead.email)
         self.assert_accessible(page, "Reminder")
 
+    def test_withdrawing_and_publishing_results_through_the_confirmation_page(self):
+        """Issue 13: publishing is a confirmation page, for closed rounds only."""
+        page = self.page
+        self.sign_in(page, self.erin)
+        self.visit(page, "/rounds/")
+        rounds = page.get_by_role("table", name="Rounds")
+        expect(rounds.get_by_role("row", name=re.compile("^NPS 2026"))).to_contain_text(
+            "results can be published once the round is closed"
+        )
+        rounds.get_by_role("link", name="Withdraw the results of NPS 2024").click()
+        self.wait_for_path(page, f"/rounds/{self.earlier.pk}/publish/")
+        self.assert_accessible(page, "Withdraw the results")
+        page.get_by_role("button", name="Withdraw the results").click()
+        self.wait_for_path(page, "/rounds/")
+        page.get_by_role("link", name="Publish national results of NPS 2024").click()
+        self.wait_for_path(page, f"/rounds/{self.earlier.pk}/publish/")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Publish the national results of NPS 2024"
+        )
+        self.assert_accessible(page, "Publish the results")
+        page.get_by_role("button", name="Publish the results").click()
+        self.wait_for_path(page, "/rounds/")
+        expect(page.locator(".notices").get_by_role("status")).to_contain_text("are now public")
+        self.visit(page, f"/rounds/{self.round.pk}/publish/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("cannot be published yet")
+        self.assertEqual(page.get_by_role("button", name="Publish the results").count(), 0)
+        self.assert_accessible(page, "An open round's results cannot be published")
+
     def test_the_round_page_and_the_rounds_list_for_a_national_analyst(self):
         page = self.page
         self.sign_in(page, self.nina)

@@ -1,0 +1,164 @@
+"""Reads for the broker: a round's councils as the score sees them, filtered by who may see whom.
+
+The answers of a round's submitted responses are read once per round version (the cache that
+submitting or reopening bumps, `analytics/cache.py`), as plain `scoring.Council` rows. Each
+council's disclosure choice is read fresh on every request, so a change has immediate effect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from django.db.models import Q
+
+from diagnostic.analytics import cache as analytics_cache
+from diagnostic.assessments.models import Answer, Response, Round, SpendBand
+from diagnostic.broker import scoring
+from diagnostic.broker.models import Disclosure, Introduction, Visibility
+from diagnostic.broker.regions import neighbouring_ids
+from diagnostic.frameworks.models import Level
+from diagnostic.organisations.models import Organisation, Region
+
+BANDS = [value for value, _ in SpendBand.choices]
+SUBMITTED = Response.Status.SUBMITTED
+
+
+def level_scale(version_id: int) -> scoring.LevelScale:
+    """The framework version's levels, in order, with their names."""
+    levels = list(Level.objects.filter(version_id=version_id).order_by("number"))
+    return scoring.LevelScale(
+        tuple(lv.number for lv in levels), {lv.number: lv.name for lv in levels}
+    )
+
+
+def neighbours() -> frozenset[tuple[int, int]]:
+    return neighbouring_ids(Region.objects.only("pk", "code"))
+
+
+def _load_councils(round_id: int) -> list[scoring.Council]:
+    """Every council that submitted in the round, with its answers, in two queries."""
+    responses = list(
+        Response.objects.filter(round_id=round_id, status=SUBMITTED).values(
+            "pk", "organisation_id", "organisation__short_name", "organisation__type",
+            "organisation__region_id", "spend_band", "shared_service",
+        )
+    )  # fmt: skip
+    answers: dict[int, dict[str, scoring.Item]] = defaultdict(dict)
+    rows = Answer.objects.filter(response__round_id=round_id, response__status=SUBMITTED).values_list(
+        "response_id", "value_code__code", "current_level", "target_level", "priority",
+        "could_share", "want_support",
+    )  # fmt: skip
+    for rid, code, level, target, priority, share, support in rows.iterator(chunk_size=5000):
+        answers[rid][code] = scoring.Item(level, target, priority, share, support)
+    return [
+        scoring.Council(
+            id=r["organisation_id"], name=r["organisation__short_name"], answers=answers[r["pk"]],
+            type=r["organisation__type"], region_id=r["organisation__region_id"],
+            spend_band=BANDS.index(r["spend_band"]) if r["spend_band"] in BANDS else None,
+            shared_service=r["shared_service"],
+        )
+        for r in responses
+    ]  # fmt: skip
+
+
+def round_councils(round_id: int) -> list[scoring.Council]:
+    """The round's submitted councils, cached until the round's next submission or reopening."""
+    return analytics_cache.cached("broker-councils", round_id, (), lambda: _load_councils(round_id))
+
+
+def visibilities(round_id: int) -> dict[int, tuple[str, bool]]:
+    """{organisation id: (visibility, show_levels)} for councils that chose; others default."""
+    return {
+        org: (vis, show)
+        for org, vis, show in Disclosure.objects.filter(round_id=round_id).values_list(
+            "organisation_id", "visibility", "show_levels"
+        )
+    }
+
+
+def visibility_of(round_id: int, organisation_id: int) -> Disclosure:
+    return Disclosure.objects.filter(
+        round_id=round_id, organisation_id=organisation_id
+    ).first() or Disclosure(round_id=round_id, organisation_id=organisation_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    """Who is looking: a council (sees only councils named to other councils), a regional lead
+    (also councils of their regions that chose the LGA and their region), or the national team
+    (every council that did not choose "not at all")."""
+
+    kind: str  # "council", "regional", "national"
+    region_ids: frozenset[int] = frozenset()
+
+    def sees(self, visibility: str, region_id: int | None) -> bool:
+        if visibility == Visibility.NAMED:
+            return True
+        if visibility == Visibility.LGA_REGION:
+            return self.kind == "national" or (
+                self.kind == "regional" and region_id in self.region_ids
+            )
+        return False
+
+
+COUNCIL = Audience("council")
+NATIONAL = Audience("national")
+
+
+def councils_for(round_id: int, audience: Audience) -> list[scoring.Council]:
+    """The round's councils with `suggestable` set for this audience (choices read now)."""
+    choices = visibilities(round_id)
+    out = []
+    for c in round_councils(round_id):
+        vis = choices.get(c.id, (Disclosure.DEFAULT, False))[0]
+        out.append(dataclasses.replace(c, suggestable=audience.sees(vis, c.region_id)))
+    return out
+
+
+def suggestions_for(
+    rnd: Round, organisation: Organisation, *, region_id=None, org_type="", limit=20
+):
+    """The council's best partners among councils named to other councils (submitted only).
+
+    Returns (matches, subject) — subject None when the council has not submitted."""
+    councils = councils_for(rnd.pk, COUNCIL)
+    subject = next((c for c in councils if c.id == organisation.pk), None)
+    if subject is None:
+        return [], None
+    candidates = [
+        c for c in councils
+        if (not region_id or c.region_id == region_id) and (not org_type or c.type == org_type)
+    ]  # fmt: skip
+    matches = scoring.best_partners(
+        subject, candidates, level_scale(rnd.framework_version_id), neighbours(), limit=limit
+    )
+    return matches, subject
+
+
+def match_between(rnd: Round, first_id: int, second_id: int):
+    """The scored pair (from `first`'s side) whatever their choices, or None if not mutual."""
+    by_id = {c.id: c for c in round_councils(rnd.pk)}
+    if first_id not in by_id or second_id not in by_id:
+        return None
+    return scoring.match(
+        by_id[first_id], by_id[second_id], level_scale(rnd.framework_version_id), neighbours()
+    )
+
+
+def reasons_json(m: scoring.Match) -> dict:
+    """The reasons of a match as stored on an introduction: `first` is `m.first`."""
+    return {
+        "first": [r.text for r in m.first_reasons],
+        "second": [r.text for r in m.second_reasons],
+        "fit": list(m.fit_reasons),
+    }
+
+
+def introductions_of(organisation: Organisation, round_id: int | None = None):
+    qs = Introduction.objects.filter(Q(first=organisation) | Q(second=organisation)).select_related(
+        "first", "second", "round"
+    )
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    return qs

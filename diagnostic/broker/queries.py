@@ -162,3 +162,93 @@ def introductions_of(organisation: Organisation, round_id: int | None = None):
     if round_id:
         qs = qs.filter(round_id=round_id)
     return qs
+
+
+def audience_for(user) -> Audience:
+    """The national team sees as the LGA; a regional lead as their region(s)."""
+    from diagnostic.accounts import access
+
+    if access.is_national(user):
+        return NATIONAL
+    return Audience("regional", frozenset(access.led_region_ids(user)))
+
+
+def plan_for(
+    rnd: Round, audience: Audience, capacity: int, *, organisation_ids=None, progress=None
+):
+    """The best plan among the councils this audience may see (optionally only those in
+    `organisation_ids`: a region or cluster). Returns (plan, councils by id)."""
+    from diagnostic.broker.plan import solve
+
+    councils = [
+        c for c in councils_for(rnd.pk, audience)
+        if c.suggestable and (organisation_ids is None or c.id in organisation_ids)
+    ]  # fmt: skip
+    scale = level_scale(rnd.framework_version_id)
+    scores = scoring.all_pairs(councils, scale, neighbours(), progress=progress)
+    return solve(scores, capacity), {c.id: c for c in councils}
+
+
+def scope_organisation_ids(rnd: Round, *, region=None, cluster=None) -> set[int] | None:
+    """The councils of a region or cluster (None: no limit)."""
+    if cluster is not None:
+        return set(cluster.organisations.values_list("pk", flat=True))
+    if region is not None:
+        return set(Organisation.objects.filter(region=region).values_list("pk", flat=True))
+    return None
+
+
+def coverage_for(rnd: Round, audience: Audience, organisation_ids: set[int] | None):
+    councils = [
+        c for c in councils_for(rnd.pk, audience)
+        if c.suggestable and (organisation_ids is None or c.id in organisation_ids)
+    ]  # fmt: skip
+    from diagnostic.frameworks.models import ValueCode
+
+    codes = list(
+        ValueCode.objects.filter(version_id=rnd.framework_version_id)
+        .order_by("position")
+        .values_list("code", "title")
+    )
+    rows = scoring.coverage(councils, [c for c, _ in codes], level_scale(rnd.framework_version_id))
+    titles = dict(codes)
+    return [{"row": r, "title": titles[r.code]} for r in rows], len(councils)
+
+
+def dashboard(rnd: Round, region_ids: set[int] | None, *, national: bool) -> list[dict]:
+    """Per region: introductions proposed, accepted, met, useful (an introduction counts in the
+    region of each of its councils). A row built from fewer councils than the suppression rule
+    allows is hidden whole for regional leads (`analytics.stats.suppressed`)."""
+    from diagnostic.analytics.stats import suppressed
+    from diagnostic.broker.models import Outcome
+
+    intros = list(Introduction.objects.filter(round=rnd).values("pk", "status", "first_id", "second_id",
+                                                                   "first__region_id", "second__region_id"))  # fmt: skip
+    outcomes = defaultdict(lambda: {"met": False, "useful": False})
+    for o in Outcome.objects.filter(introduction__round=rnd).only(
+        "introduction_id", "met", "shared_documents", "joint_work", "not_useful"
+    ):
+        row = outcomes[o.introduction_id]
+        row["met"] |= o.met
+        row["useful"] |= o.useful
+    regions = Region.objects.order_by("name")
+    if region_ids is not None:
+        regions = regions.filter(pk__in=region_ids)
+    out = []
+    for region in regions:
+        mine = [i for i in intros if region.pk in (i["first__region_id"], i["second__region_id"])]
+        councils = {i["first_id"] for i in mine if i["first__region_id"] == region.pk} | {
+            i["second_id"] for i in mine if i["second__region_id"] == region.pk
+        }
+        row = {
+            "region": region, "councils": len(councils), "proposed": len(mine),
+            "accepted": sum(i["status"] == Introduction.Status.ACCEPTED for i in mine),
+            "met": sum(outcomes[i["pk"]]["met"] for i in mine if i["pk"] in outcomes),
+            "useful": sum(outcomes[i["pk"]]["useful"] for i in mine if i["pk"] in outcomes),
+            "suppressed": bool(mine) and suppressed(len(councils), national=national),
+        }  # fmt: skip
+        if row["suppressed"]:
+            row.update(proposed=None, accepted=None, met=None, useful=None)
+        if mine or region_ids is not None:
+            out.append(row)
+    return out

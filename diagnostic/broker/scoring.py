@@ -302,3 +302,49 @@ def all_pairs(
             f, _ = fit(by_id[a_id], by_id[b_id], neighbours)
             out[(a_id, b_id)] = balance(g_ab, g_ba) * (1 + f)
     return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """For one value code in a group of councils: who needs help, who can give it, and the
+    councils nobody in the group can lift towards their target."""
+
+    code: str
+    needs: tuple[str, ...]
+    gives: tuple[str, ...]
+    uncovered: tuple[str, ...]
+
+
+def needs_help(item: Item | None, scale: LevelScale) -> bool:
+    """Below its own target, in a value code it did not mark "not a priority"."""
+    if item is None:
+        return False
+    a, t = scale.position(item.level), scale.position(item.target)
+    return a is not None and t is not None and t > a and priority_weight(item.priority) > 0
+
+
+def coverage(councils: list[Council], codes: list[str], scale: LevelScale) -> list[Coverage]:
+    """Per value code (in the order given), over the suggestable councils of a group."""
+    pool = sorted((c for c in councils if c.suggestable), key=lambda c: (c.name, c.id))
+    out = []
+    for code in codes:
+        needers = [c for c in pool if needs_help(c.answers.get(code), scale)]
+        givers = [
+            c for c in pool
+            if (i := c.answers.get(code)) and i.could_share
+            and (p := scale.position(i.level)) is not None and p >= scale.strong_position
+        ]  # fmt: skip
+        sharers = [c for c in pool if (i := c.answers.get(code)) and i.could_share]
+        uncovered = [
+            n for n in needers
+            if not any(g.id != n.id and item_gain(n.answers[code], g.answers.get(code), scale) > 0 for g in sharers)
+        ]  # fmt: skip
+        out.append(
+            Coverage(
+                code,
+                tuple(c.name for c in needers),
+                tuple(c.name for c in givers),
+                tuple(c.name for c in uncovered),
+            )
+        )
+    return out

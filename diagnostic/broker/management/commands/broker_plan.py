@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,22 +12,19 @@ from diagnostic.organisations.models import Cluster, Organisation, Region
 
 
 class ProgressBar:
-    """A one-line bar on stderr (a terminal), or nothing when stderr is not a terminal."""
+    """A one-line bar redrawn in place (`write` gets text without a newline)."""
 
-    def __init__(self, stream, label: str, width: int = 40):
-        self.stream, self.label, self.width = stream, label, width
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+    def __init__(self, write, label: str, width: int = 40):
+        self.write, self.label, self.width = write, label, width
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total == 0:
+        if total == 0:
             return
         filled = self.width * done // total
-        self.stream.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}"
+        end = "\n" if done == total else ""
+        self.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}{end}"
         )
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -67,9 +63,9 @@ class Command(BaseCommand):
             if cluster is None:
                 raise CommandError(f"No cluster {options['cluster']!r}.")
         ids = queries.scope_organisation_ids(rnd, region=region, cluster=cluster)
-        bar = ProgressBar(
-            sys.stderr if not options["progress"] else _Tty(sys.stderr), "Scoring councils"
-        )
+        bar = None
+        if options["progress"] or self.stderr.isatty():
+            bar = ProgressBar(lambda text: self.stderr.write(text, ending=""), "Scoring councils")
         started = time.perf_counter()
         plan, councils = queries.plan_for(
             rnd, queries.NATIONAL, options["per_council"], organisation_ids=ids, progress=bar
@@ -83,17 +79,3 @@ class Command(BaseCommand):
             f"{len(plan.pairs)} introductions among {len(councils)} councils, total {plan.total:.1f} "
             f"({state}; {plan.method}) in {seconds:.1f} s"
         )
-
-
-class _Tty:
-    def __init__(self, stream):
-        self.stream = stream
-
-    def isatty(self):
-        return True
-
-    def write(self, text):
-        self.stream.write(text)
-
-    def flush(self):
-        self.stream.flush()

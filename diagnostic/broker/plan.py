@@ -1,11 +1,14 @@
 """A plan of introductions for a round: each council in at most N, the total score as large as
 possible. Pure (no database); the solvers are well-kept libraries, never a greedy loop.
 
-- N = 1: a maximum-weight matching (networkx, Edmonds' blossom algorithm): exact.
-- N > 1: a maximum-weight b-matching written as an integer program, one 0/1 variable per
+- Any N: a maximum-weight b-matching written as an integer program, one 0/1 variable per
   mutual pair, one capacity row per council, solved by HiGHS through `scipy.optimize.milp`
   with a relative gap of 0: exact when it reports optimal. If a time limit stops it first the
   plan is the best found so far and says so (`Plan.optimal` is False, with the proven gap).
+- N = 1 can also be solved as a maximum-weight matching (networkx, Edmonds' blossom
+  algorithm, exact): `method="matching"`. It is the independent check of the integer program in
+  the tests and the benchmark; HiGHS is used by default because it is several times faster on
+  a whole round (docs/performance.md).
 
 docs/decisions/0014-broker-plan-solvers.md says why, and what is optimal.
 """
@@ -27,10 +30,20 @@ class Plan:
     gap: float = 0.0  # proven relative gap to the optimum when not optimal
 
 
-def solve(scores: dict[Pair, float], capacity: int = 1, *, time_limit: float | None = None) -> Plan:
-    """The pairs to introduce: every council in at most `capacity`, maximum total score."""
+def solve(
+    scores: dict[Pair, float],
+    capacity: int = 1,
+    *,
+    time_limit: float | None = None,
+    method: str = "ip",
+) -> Plan:
+    """The pairs to introduce: every council in at most `capacity`, maximum total score.
+
+    `method`: "ip" (HiGHS integer program, any capacity) or "matching" (networkx, capacity 1)."""
     if capacity < 1:
         raise ValueError("Each council needs room for at least one introduction.")
+    if method == "matching" and capacity != 1:
+        raise ValueError("A matching gives each council at most one introduction.")
     edges = {(min(a, b), max(a, b)): w for (a, b), w in scores.items() if w > 0 and a != b}
     if not edges:
         return Plan([], 0.0, capacity, True, "nothing to match")

@@ -28,6 +28,9 @@ class SolverTests(TestCase):
                     plan = solve(scores, capacity)
                     self.assertTrue(plan.optimal)
                     self.assertAlmostEqual(plan.total, exhaustive(scores, capacity), places=6)
+                    if capacity == 1:
+                        matching = solve(scores, 1, method="matching")
+                        self.assertAlmostEqual(matching.total, plan.total, places=6)
 
     def test_every_capacity_is_respected_and_only_mutual_pairs_are_used(self):
         rng = random.Random(7)
@@ -43,11 +46,14 @@ class SolverTests(TestCase):
 
     def test_a_greedy_choice_is_not_what_it_does(self):
         # Greedy takes (2, 3) = 10 and stops; the optimum is (1, 2) + (3, 4) = 18.
-        plan = solve({(1, 2): 9, (2, 3): 10, (3, 4): 9}, 1)
-        self.assertEqual(plan.pairs, [(1, 2), (3, 4)])
-        self.assertEqual(plan.total, 18)
+        for method in ("ip", "matching"):
+            plan = solve({(1, 2): 9, (2, 3): 10, (3, 4): 9}, 1, method=method)
+            self.assertEqual(plan.pairs, [(1, 2), (3, 4)])
+            self.assertEqual(plan.total, 18)
 
     def test_empty_and_bad_capacity(self):
         self.assertEqual(solve({}, 1).pairs, [])
         with self.assertRaises(ValueError):
             solve({(1, 2): 1.0}, 0)
+        with self.assertRaises(ValueError):
+            solve({(1, 2): 1.0}, 2, method="matching")

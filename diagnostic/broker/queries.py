@@ -36,16 +36,43 @@ def neighbours() -> frozenset[tuple[int, int]]:
     return neighbouring_ids(Region.objects.only("pk", "code"))
 
 
-def _load_councils(round_id: int) -> list[scoring.Council]:
-    """Every council that submitted in the round, with its answers, in two queries."""
-    responses = list(
-        Response.objects.filter(round_id=round_id, status=SUBMITTED).values(
+def _source_responses(round_id: int) -> list[dict]:
+    """Each eligible council's latest submitted response: in this round, or else in the
+    nearest earlier round of the same framework version (`Round.previous_round`), so the
+    broker works from the first day of a round (docs/decisions/0015)."""
+    rnd = Round.objects.get(pk=round_id)
+    eligible = set(
+        Response.objects.filter(round_id=round_id).values_list("organisation_id", flat=True)
+    )
+    chain, seen_rounds = [], set()
+    r = rnd
+    while (
+        r is not None
+        and r.pk not in seen_rounds
+        and r.framework_version_id == rnd.framework_version_id
+    ):
+        chain.append(r)
+        seen_rounds.add(r.pk)
+        r = r.previous_round
+    out, seen = [], set()
+    for r in chain:
+        rows = Response.objects.filter(round_id=r.pk, status=SUBMITTED, organisation_id__in=eligible - seen).values(
             "pk", "organisation_id", "organisation__short_name", "organisation__type",
             "organisation__region_id", "spend_band", "shared_service",
-        )
-    )  # fmt: skip
+        )  # fmt: skip
+        for row in rows:
+            row["from"] = "" if r.pk == round_id else r.name
+            seen.add(row["organisation_id"])
+            out.append(row)
+    return out
+
+
+def _load_councils(round_id: int) -> list[scoring.Council]:
+    """Every council with a submitted response to score (`_source_responses`), with its
+    answers, in a few queries."""
+    responses = _source_responses(round_id)
     answers: dict[int, dict[str, scoring.Item]] = defaultdict(dict)
-    rows = Answer.objects.filter(response__round_id=round_id, response__status=SUBMITTED).values_list(
+    rows = Answer.objects.filter(response_id__in=[r["pk"] for r in responses]).values_list(
         "response_id", "value_code__code", "current_level", "target_level", "priority",
         "could_share", "want_support",
     )  # fmt: skip
@@ -56,7 +83,7 @@ def _load_councils(round_id: int) -> list[scoring.Council]:
             id=r["organisation_id"], name=r["organisation__short_name"], answers=answers[r["pk"]],
             type=r["organisation__type"], region_id=r["organisation__region_id"],
             spend_band=BANDS.index(r["spend_band"]) if r["spend_band"] in BANDS else None,
-            shared_service=r["shared_service"],
+            shared_service=r["shared_service"], answers_from=r["from"],
         )
         for r in responses
     ]  # fmt: skip

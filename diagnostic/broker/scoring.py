@@ -81,6 +81,7 @@ class Council:
     spend_band: int | None = None  # position in the ordered list of bands; None if not given
     shared_service: str = ""
     suggestable: bool = True  # the council agreed to be suggested to this audience
+    answers_from: str = ""  # the earlier round the answers come from, if not this one
 
 
 @dataclass(frozen=True)

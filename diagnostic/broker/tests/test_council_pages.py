@@ -12,7 +12,7 @@ from diagnostic.assessments.models import Response
 from diagnostic.audit.models import AuditEvent
 from diagnostic.broker import services
 from diagnostic.broker.models import Disclosure, Introduction, Outcome, Visibility
-from diagnostic.broker.testing import BrokerTestCase, choose
+from diagnostic.broker.testing import STRONG, BrokerTestCase, choose, need, submit_with
 
 
 class PartnersPageTests(BrokerTestCase):
@@ -59,6 +59,28 @@ class PartnersPageTests(BrokerTestCase):
             self.client.force_login(user)
             with self.subTest(user.email):
                 self.assertEqual(self.client.get(self.url()).status_code, status)
+
+    def test_until_a_council_submits_its_last_submitted_answers_on_the_framework_count(self):
+        import datetime as dt
+
+        from diagnostic.assessments.models import Round
+
+        earlier = Round.objects.create(
+            name="NPS earlier", framework_version=self.framework, opens_on=dt.date(2021, 1, 1),
+            closes_on=dt.date(2021, 3, 1), eligibility_date=dt.date(2021, 1, 1), status="closed",
+        )  # fmt: skip
+        Round.objects.filter(pk=self.round.pk).update(previous_round=earlier)
+        old_a = Response.objects.create(round=earlier, organisation=self.council_a)
+        submit_with(old_a, {"MCR2": STRONG, "OSV1": need()}, self.codes)
+        Response.objects.filter(pk=self.response_a.pk).update(status=Response.Status.DRAFT)
+        self.client.force_login(self.charlie)
+        r = self.client.get(self.url(self.response_b))
+        self.assertIn("Council A", [row["m"].second.name for row in r.context["rows"]])
+        self.assertContains(r, "(answers from NPS earlier)")
+        self.client.force_login(self.bob)
+        r = self.client.get(self.url())
+        self.assertContains(r, "your suggestions use your answers from NPS earlier")
+        self.assertEqual(r.context["rows"][0]["m"].second.name, "Council B")
 
     def test_a_draft_response_is_asked_to_submit_first(self):
         Response.objects.filter(pk=self.response_a.pk).update(status=Response.Status.DRAFT)

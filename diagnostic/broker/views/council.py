@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from diagnostic.accounts import access
-from diagnostic.assessments.models import Answer, Response
 from diagnostic.broker import queries, services
 from diagnostic.broker.forms import AnswerForm, DisclosureForm, OutcomeForm, PartnerFilterForm
 from diagnostic.broker.models import Introduction, Outcome
@@ -54,7 +53,7 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
         for m in matches
     ]  # fmt: skip
     return render(request, "broker/partners.html", {
-        "response": response, "round": rnd, "form": form, "rows": rows, "submitted": subject is not None,
+        "response": response, "round": rnd, "form": form, "rows": rows, "submitted": subject is not None, "subject": subject,
         "disclosure": queries.visibility_of(rnd.pk, org.pk),
         "introductions": _intro_rows(org, intros, choices),
     })  # fmt: skip
@@ -119,18 +118,26 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
     if queries.visibilities(intro.round_id).get(other.pk, ("", False))[1] is not True:
         return None
     scale = queries.level_scale(intro.round.framework_version_id)
-    rows = {}
-    answers = Answer.objects.filter(
-        response__round_id=intro.round_id, response__organisation__in=[org, other],
-        response__status=Response.Status.SUBMITTED,
-    ).values_list("response__organisation_id", "value_code__code", "value_code__title", "value_code__position", "current_level")  # fmt: skip
-    for org_id, code, title, pos, level in answers:
-        row = rows.setdefault(
-            code, {"code": code, "title": title, "pos": pos, "mine": "", "theirs": ""}
+    by_id = {c.id: c for c in queries.round_councils(intro.round_id)}
+    mine, theirs = by_id.get(org.pk), by_id.get(other.pk)
+    if mine is None or theirs is None:
+        return None
+
+    def name(item):
+        return (
+            scale.name(item.level)
+            if item and scale.position(item.level) is not None
+            else "Not assessed"
         )
-        name = scale.name(level) if scale.position(level) is not None else "Not assessed"
-        row["mine" if org_id == org.pk else "theirs"] = name
-    return sorted(rows.values(), key=lambda r: r["pos"])
+
+    codes = ValueCode.objects.filter(version_id=intro.round.framework_version_id).order_by(
+        "position"
+    )
+    return [
+        {"code": vc.code, "title": vc.title, "mine": name(mine.answers.get(vc.code)),
+         "theirs": name(theirs.answers.get(vc.code))}
+        for vc in codes if vc.code in mine.answers or vc.code in theirs.answers
+    ]  # fmt: skip
 
 
 @login_required

@@ -69,7 +69,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
         )
         scale = queries.level_scale(rnd.framework_version_id)
         neighbours = queries.neighbours()
-        names = dict(Organisation.objects.filter(pk__in=list(councils)).values_list("pk", "name"))
+        names = {c.id: c.name for c in councils.values()}
         from diagnostic.broker.scoring import match
 
         rows = []

@@ -146,6 +146,40 @@ def item_gain(need: Item | None, offer: Item | None, scale: LevelScale) -> float
     return steps * weight
 
 
+Prepared = tuple[dict[str, tuple[int, int, float]], dict[str, int]]
+
+
+def prepare(council: Council, scale: LevelScale) -> Prepared:
+    """A council's needs {code: (position, target position, weight)} and offers
+    {code: position}, worked out once so that scoring many pairs is quick. `fast_gain` on these
+    equals `gain` (tested)."""
+    needs, offers = {}, {}
+    for code, item in council.answers.items():
+        a = scale.position(item.level)
+        if a is None:
+            continue
+        if item.could_share:
+            offers[code] = a
+        t = scale.position(item.target)
+        if t is not None and t > a:
+            w = priority_weight(item.priority) * (SUPPORT_FACTOR if item.want_support else 1.0)
+            if w > 0:
+                needs[code] = (a, t, w)
+    return needs, offers
+
+
+def fast_gain(needs: dict, offers: dict, strong_position: int) -> float:
+    """What a council with `needs` gains from one with `offers` (see `item_gain`)."""
+    total = 0.0
+    for code, (a, t, w) in needs.items():
+        b = offers.get(code)
+        if b is not None and (b >= strong_position or b >= a + 2):
+            steps = min(b, t) - a
+            if steps > 0:
+                total += steps * w
+    return total
+
+
 def reasons(receiver: Council, giver: Council, scale: LevelScale) -> tuple[Reason, ...]:
     """Every value code where `giver` can help `receiver`, largest gain first, then by code."""
     out = []
@@ -249,20 +283,37 @@ def best_partners(
     neighbours: frozenset[tuple[int, int]] = frozenset(),
     *,
     limit: int | None = None,
+    prepared: Mapping[int, Prepared] | None = None,
 ) -> list[Match]:
     """`subject`'s suggested partners, best first; councils not suggestable never appear.
 
     Ties (equal scores) are broken by the partner's name, then its id, so the order is stable.
+    Scores come from `prepare`d needs and offers (`prepared`, by council id, when the caller
+    keeps them); reasons are worked out only for the partners returned.
     """
-    matches = []
+    prepared = prepared or {}
+
+    def prep(c: Council) -> Prepared:
+        return prepared.get(c.id) or prepare(c, scale)
+
+    strong = scale.strong_position
+    s_needs, s_offers = prep(subject)
+    ranked = []
     for other in candidates:
         if not other.suggestable or other.id == subject.id:
             continue
-        m = match(subject, other, scale, neighbours)
-        if m is not None:
-            matches.append(m)
-    matches.sort(key=lambda m: m.sort_key)
-    return matches[:limit] if limit else matches
+        o_needs, o_offers = prep(other)
+        g1 = fast_gain(s_needs, o_offers, strong)
+        if g1 <= 0:
+            continue
+        g2 = fast_gain(o_needs, s_offers, strong)
+        if g2 <= 0:
+            continue
+        score = balance(g1, g2) * (1 + fit(subject, other, neighbours)[0])
+        ranked.append((-round(score, TIE_DIGITS), other.name, other.id, other))
+    ranked.sort(key=lambda r: r[:3])
+    chosen = ranked[:limit] if limit else ranked
+    return [match(subject, other, scale, neighbours) for *_, other in chosen]
 
 
 def all_pairs(
@@ -279,22 +330,22 @@ def all_pairs(
     """
     pool = [c for c in councils if c.suggestable]
     by_id = {c.id: c for c in pool}
-    offerers: dict[str, list[Council]] = {}
+    strong = scale.strong_position
+    prepped = {c.id: prepare(c, scale) for c in pool}
+    offerers: dict[str, list[tuple[int, int]]] = {}
     for c in pool:
-        for code, item in c.answers.items():
-            if item.could_share and scale.position(item.level) is not None:
-                offerers.setdefault(code, []).append(c)
+        for code, b in prepped[c.id][1].items():
+            offerers.setdefault(code, []).append((c.id, b))
     gains: dict[tuple[int, int], float] = {}  # (receiver, giver) -> gain
     for n, a in enumerate(pool, 1):
-        for code, need in a.answers.items():
-            pa, pt = scale.position(need.level), scale.position(need.target)
-            if pa is None or pt is None or pt <= pa:
-                continue
-            for b in offerers.get(code, ()):
-                if b.id != a.id:
-                    g = item_gain(need, b.answers[code], scale)
-                    if g > 0:
-                        gains[(a.id, b.id)] = gains.get((a.id, b.id), 0.0) + g
+        a_id = a.id
+        for code, (pa, pt, w) in prepped[a_id][0].items():
+            for b_id, pb in offerers.get(code, ()):
+                if b_id != a_id and (pb >= strong or pb >= pa + 2):
+                    steps = min(pb, pt) - pa
+                    if steps > 0:
+                        key = (a_id, b_id)
+                        gains[key] = gains.get(key, 0.0) + steps * w
         if progress:
             progress(n, len(pool))
     out = {}

@@ -11,11 +11,13 @@ from diagnostic.broker.scoring import (
     all_pairs,
     balance,
     best_partners,
+    fast_gain,
     fit,
     gain,
     item_gain,
     match,
     pair_score,
+    prepare,
 )
 
 SCALE = LevelScale((1, 2, 3, 4, 5), {1: "Minimum", 2: "Developing", 3: "Mature", 4: "Leader", 5: "Innovator"})  # fmt: skip
@@ -218,3 +220,18 @@ class PropertyTests(TestCase):
                 self.assertAlmostEqual(fast[k], slow[k])
             for m in best_partners(councils[0], councils, SCALE, neighbours):
                 self.assertTrue(m.second.suggestable)
+            for a, b in itertools.product(councils[:6], councils[:6]):
+                fast = fast_gain(prepare(a, SCALE)[0], prepare(b, SCALE)[1], SCALE.strong_position)
+                self.assertAlmostEqual(fast, gain(a, b, SCALE))
+            # The ranking equals sorting every pair's own match.
+            subject = councils[0]
+            expected = sorted(
+                (
+                    m
+                    for o in councils
+                    if o.suggestable and (m := match(subject, o, SCALE, neighbours))
+                ),
+                key=lambda m: m.sort_key,
+            )
+            got = best_partners(subject, councils, SCALE, neighbours)
+            self.assertEqual([m.second.id for m in got], [m.second.id for m in expected])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
 import statistics
 import sys
@@ -195,7 +196,8 @@ def render(args, seeded, broker, checked, bad, rows) -> str:
         f"## The relationship broker: sqlite, scale {args.scale}",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/broker.py"
-        f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}`. {run.machine()}.",
+        f"{' --scale ' + str(args.scale) if args.scale != 1 else ''}`. {run.machine()}; load average "
+        f"at the end {os.getloadavg()[0]:.1f} (other engineers' work shared the 2 cores).",
         f"{broker['councils']} councils submitted in the current round ({broker['answers']:,} answers); "
         f"{seeded.organisations} organisations in the register.",
         "",

@@ -166,13 +166,14 @@ NATIONAL = Audience("national")
 
 
 def councils_for(round_id: int, audience: Audience) -> list[scoring.Council]:
-    """The round's councils with `suggestable` set for this audience (choices read now)."""
+    """The round's councils this audience may see (choices read now); others are left out."""
     choices = visibilities(round_id)
-    out = []
-    for c in round_councils(round_id):
-        vis = choices.get(c.id, (Disclosure.DEFAULT, False))[0]
-        out.append(dataclasses.replace(c, suggestable=audience.sees(vis, c.region_id)))
-    return out
+    default = (Disclosure.DEFAULT, False)
+    return [
+        c
+        for c in round_councils(round_id)
+        if audience.sees(choices.get(c.id, default)[0], c.region_id)
+    ]
 
 
 def suggestions_for(
@@ -241,8 +242,7 @@ def plan_for(
     from diagnostic.broker.plan import solve
 
     councils = [
-        c for c in councils_for(rnd.pk, audience)
-        if c.suggestable and (organisation_ids is None or c.id in organisation_ids)
+        c for c in councils_for(rnd.pk, audience) if organisation_ids is None or c.id in organisation_ids
     ]  # fmt: skip
     scale = level_scale(rnd.framework_version_id)
     scores = scoring.all_pairs(councils, scale, neighbours(), progress=progress)
@@ -260,8 +260,7 @@ def scope_organisation_ids(rnd: Round, *, region=None, cluster=None) -> set[int]
 
 def coverage_for(rnd: Round, audience: Audience, organisation_ids: set[int] | None):
     councils = [
-        c for c in councils_for(rnd.pk, audience)
-        if c.suggestable and (organisation_ids is None or c.id in organisation_ids)
+        c for c in councils_for(rnd.pk, audience) if organisation_ids is None or c.id in organisation_ids
     ]  # fmt: skip
     from diagnostic.frameworks.models import ValueCode
 

@@ -68,7 +68,12 @@ def check_solvers(cases: int, log) -> tuple[int, int]:
         for capacity in (1, 2, 3):
             best = exhaustive(scores, capacity)
             got = solve(scores, capacity)
-            ok = abs(got.total - best) < 1e-6 and got.optimal
+            # Optimal where it says so; otherwise within the gap it reports.
+            ok = (
+                abs(got.total - best) < 1e-6
+                if got.optimal
+                else got.total >= best * (1 - got.gap) - 1e-9
+            )
             if capacity == 1:
                 ok = ok and abs(solve(scores, 1, method="matching").total - best) < 1e-6
             checked += 1

@@ -548,3 +548,55 @@ def get_published_round(round_id=None):
     if round_id is None:
         return published.first(), published
     return _one_or_404(published.filter(pk=_int(round_id))), published
+
+
+# --- The relationship broker ------------------------------------------------------------------
+def require_broker_reader(user: User) -> None:
+    """Plans, coverage and the broker dashboard: the national team and regional leads."""
+    if not (is_national(user) or led_region_ids(user)):
+        raise PermissionDenied("Only the national team and regional leads can see this.")
+
+
+def get_round_for_broker(user: User, round_id):
+    """A round for the broker's sector pages (national team and regional leads)."""
+    require_broker_reader(user)
+    return _round(round_id)
+
+
+def get_introduction_for_user(user: User, introduction_id):
+    """An introduction the user may see, with `viewer_side` set to their council ("first",
+    "second") or None.
+
+    The leads of its two councils see it; the national team sees every introduction; a
+    regional lead sees those they proposed, and those with a council in their region when both
+    councils are visible to their region under the councils' current choices. Everyone else,
+    including the councils' other members, gets 404.
+    """
+    from diagnostic.broker import queries
+    from diagnostic.broker.models import Disclosure, Introduction
+
+    intro = _one_or_404(
+        Introduction.objects.select_related(
+            "round__framework_version", "first__region", "second__region",
+            "first_answered_by", "second_answered_by", "proposed_by",
+        ).filter(pk=_int(introduction_id))
+    )  # fmt: skip
+    intro.viewer_side = None
+    for org in (intro.first, intro.second):
+        if role_in(user, org) == Role.LEAD:
+            intro.viewer_side = intro.side(org.pk)
+            return intro
+    if is_national(user):
+        return intro
+    regions = frozenset(led_region_ids(user))
+    if regions and (intro.proposed_by_id == user.pk):
+        return intro
+    if regions and (intro.first.region_id in regions or intro.second.region_id in regions):
+        choices = queries.visibilities(intro.round_id)
+        audience = queries.Audience("regional", regions)
+        if all(
+            audience.sees(choices.get(o.pk, (Disclosure.DEFAULT, False))[0], o.region_id)
+            for o in (intro.first, intro.second)
+        ):
+            return intro
+    raise Http404

@@ -320,6 +320,11 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_contributors,
 ]
 
+# The relationship broker's step (its own module): choices, Wigan–Kent, introductions.
+from diagnostic.broker.demo import step_broker  # noqa: E402
+
+STEPS.append(step_broker)
+
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:
     rows = []

@@ -187,7 +187,53 @@ class RolesTableTests(AssessmentTestCase):
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])
         ),
+        "choose whether their council is suggested to other councils": lambda t: t.ok(
+            "get", reverse("broker:disclosure", args=[t.response_a.pk])
+        ),
+        "see their council's suggested partners and ask for an introduction": lambda t: (
+            t.ok("get", reverse("broker:partners", args=[t.response_a.pk]))
+            and t.reaches("post", reverse("broker:ask", args=[t.response_a.pk]), {"partner": "x"})
+        ),
+        "accept or decline an introduction for their council": lambda t: t.introduced(
+            lambda intro: t.reaches("post", reverse("broker:answer", args=[intro.pk]))
+        ),
+        "record what came of their council's introductions": lambda t: t.introduced(
+            lambda intro: t.ok("get", reverse("broker:outcome", args=[intro.pk])), accepted=True
+        ),
+        "propose introductions between councils": lambda t: t.reaches(
+            "post", reverse("broker:propose", args=[t.round.pk])
+        ),
+        "work out a plan of introductions for a round": lambda t: t.ok(
+            "get", reverse("broker:plan", args=[t.round.pk]), {"capacity": 1}
+        ),
+        "see which value codes a region or cluster covers": lambda t: t.ok(
+            "get", reverse("broker:coverage", args=[t.round.pk])
+        ),
+        "see the broker dashboard": lambda t: t.ok(
+            "get", reverse("broker:dashboard", args=[t.round.pk])
+        ),
     }
+
+    def introduced(self, check, *, accepted: bool = False) -> bool:
+        """With an introduction between Council A and Council B proposed by the national team
+        (answered by both when `accepted`); the councils chose to be named to each other."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from diagnostic.broker.models import Introduction
+
+        now = timezone.now()
+        intro = Introduction.objects.create(
+            round=self.round, first=self.council_a, second=self.council_b, proposed_as="national",
+            proposed_at=now, expires_at=now + dt.timedelta(days=28),
+            status="accepted" if accepted else "proposed",
+            first_answer="accepted" if accepted else "", second_answer="accepted" if accepted else "",
+        )  # fmt: skip
+        try:
+            return check(intro)
+        finally:
+            intro.delete()
 
     def pdf_ok(self) -> bool:
         from unittest import mock

@@ -62,6 +62,12 @@ OTHER_COUNCILS_OBJECT = {
     "consolidation:response_upload": lambda t: [t.response_b.pk],
     "consolidation:request_sign_off": lambda t: [t.response_b.pk],
     "consolidation:withdraw_sign_off": lambda t: [t.response_b.pk, t.sign_off_b.pk],
+    "broker:partners": lambda t: [t.response_b.pk],
+    "broker:ask": lambda t: [t.response_b.pk],
+    "broker:disclosure": lambda t: [t.response_b.pk],
+    "broker:introduction": lambda t: [t.introduction_b.pk],
+    "broker:answer": lambda t: [t.introduction_b.pk],
+    "broker:outcome": lambda t: [t.introduction_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -88,8 +94,34 @@ NOT_TENANT_DATA = {
     "assessments:reminder_new": "national admins only, whole rounds; tested in test_reminders",
     "assessments:reminder": "national admins only, whole rounds; tested in test_reminders",
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
+    "broker:plan": "national team and regional leads, their region's councils that agreed; tested in broker/test_sector_pages",
+    "broker:propose": "national admins and regional leads, councils that agreed; tested in broker/test_sector_pages",
+    "broker:coverage": "national team and regional leads, their region's councils that agreed; tested in broker/test_sector_pages",
+    "broker:dashboard": "counts per region, suppressed under 5 for regional leads; tested in broker/test_sector_pages",
 }
 MISSING_ID = 987654321
+
+
+def make_introduction_b(t):
+    """An introduction proposed between Council B and another South East council (broker:*)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from diagnostic.broker.models import Introduction
+    from diagnostic.organisations.models import Organisation
+
+    other = Organisation.objects.create(
+        gss_code="E07000106", name="Canterbury City Council", short_name="Canterbury",
+        type="non_metropolitan_district", region=t.south_east, nation="England",
+    )  # fmt: skip
+    now = timezone.now()
+    return Introduction.objects.create(
+        round=t.round, first=t.council_b, second=other, proposed_as="national", proposed_at=now,
+        expires_at=now + dt.timedelta(days=28),
+    )  # fmt: skip
+
+
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 
@@ -116,6 +148,7 @@ class TenantIsolationTests(ConsolidationTestCase):
         )
         # Council B's action plan has one action (the plans:edit, status and delete routes).
         self.action_b = make_action(self.response_b, "Council B's action", codes=["EC1"])
+        self.introduction_b = make_introduction_b(self)
 
     def test_every_route_with_parameters_is_classified(self):
         routes = set(named_patterns_with_parameters())
@@ -176,3 +209,33 @@ class TenantIsolationTests(ConsolidationTestCase):
         ]:
             url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
             self.assertEqual(self.client.get(url).status_code, 200, name)
+
+
+class BrokerIsolationTests(ConsolidationTestCase):
+    """Council B's introduction and broker choice are untouched by everyone else's requests."""
+
+    def setUp(self):
+        super().setUp()
+        self.introduction_b = make_introduction_b(self)
+
+    def test_nothing_of_council_bs_broker_data_changes(self):
+        from diagnostic.broker.models import Disclosure, Outcome
+
+        data = {
+            "answer": "accept",
+            "visibility": "named",
+            "met": "on",
+            "partner": self.council_a.pk,
+        }
+        for user in [self.alice, self.bob, self.victor, self.dana, self.zoe]:
+            self.client.force_login(user)
+            for name in [n for n in OTHER_COUNCILS_OBJECT if n.startswith("broker:")]:
+                url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
+                with self.subTest(user=user.email, route=name):
+                    self.assertIn(self.client.post(url, data).status_code, (403, 404))
+        self.introduction_b.refresh_from_db()
+        self.assertEqual(
+            (self.introduction_b.status, self.introduction_b.first_answer), ("proposed", "")
+        )
+        self.assertFalse(Disclosure.objects.filter(organisation=self.council_b).exists())
+        self.assertFalse(Outcome.objects.exists())

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "diagnostic.plans",
     "diagnostic.consolidation",
     "diagnostic.demo",
+    "diagnostic.practice",
 ]
 
 MIDDLEWARE = [

@@ -184,34 +184,34 @@ def guidance_for(case_study: CaseStudy) -> list[Guidance]:
 
 
 # --- Examples in context ----------------------------------------------------------------------
-def examples_above(user: User | None, *, version_id: int, levels_by_code: dict[str, int | None],
-                   per_code: int = 3) -> dict[str, list[CaseStudy]]:  # fmt: skip
-    """Published examples, per value code, at the level just above the given one.
+def examples_above_for_response(user: User | None, response, *, per_code: int = 3) -> dict:
+    """Published examples, per value code, at the level just above the council's own answer
+    there (the version's next level up, from its data). One query, whatever the number of
+    value codes: the council's level and the next level are subqueries."""
+    from diagnostic.assessments.models import Answer
 
-    `levels_by_code` maps value code codes to a council's current level (None: unanswered,
-    which looks for the version's lowest level). Two queries whatever the number of codes.
-    """
-    numbers = sorted(Level.objects.filter(version_id=version_id).values_list("number", flat=True))
-    wanted: dict[str, int] = {}
-    for code, current in levels_by_code.items():
-        higher = [n for n in numbers if current is None or n > current]
-        if higher:
-            wanted[code] = higher[0]
-    if not wanted:
-        return {}
+    answer_level = Answer.objects.filter(
+        response=response, value_code__code=OuterRef("vc_code"), current_level__isnull=False
+    ).values("current_level")[:1]
+    next_level = Level.objects.filter(
+        version=OuterRef("framework_version"), number__gt=OuterRef("council_level")
+    ).order_by("number")
     rows = (
         published_for(user)
-        .filter(framework_version_id=version_id, value_codes__code__in=list(wanted))
+        .filter(framework_version_id=response.round.framework_version_id)
         .annotate(vc_code=F("value_codes__code"))
+        .annotate(council_level=Subquery(answer_level))
+        .filter(council_level__isnull=False)
+        .annotate(next_number=Subquery(next_level.values("number")[:1]))
+        .filter(level__number=F("next_number"))
         .select_related("organisation__region", "level")
-        .order_by("-published_at", "-pk")
+        .order_by("vc_code", "-published_at", "-pk")
     )
     out: dict[str, list[CaseStudy]] = {}
     for cs in rows:
-        if cs.level and cs.level.number == wanted.get(cs.vc_code):
-            bucket = out.setdefault(cs.vc_code, [])
-            if len(bucket) < per_code:
-                bucket.append(cs)
+        bucket = out.setdefault(cs.vc_code, [])
+        if len(bucket) < per_code:
+            bucket.append(cs)
     return out
 
 

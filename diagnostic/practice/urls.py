@@ -25,6 +25,11 @@ urlpatterns = [
         views.remove_guidance,
         name="remove_guidance",
     ),
+    path(
+        "good-practice/examples/responses/<int:response_id>/",
+        views.examples_for_response,
+        name="examples_for_response",
+    ),
     path(f"{CS}/", views.case_study, name="case_study"),
     path(f"{CS}/edit/", views.edit, name="edit"),
     path(f"{CS}/save/", views.save, name="save"),

@@ -153,6 +153,18 @@ def guidance_file(request: HttpRequest, guidance_id: int) -> HttpResponse:
     return _download(g.file, g.original_name, g.content_type)
 
 
+@login_required
+@require_GET
+def examples_for_response(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Published examples at the level above a council's answers (the action plan loads this)."""
+    response = access.get_response_for_user(request.user, response_id)
+    found = queries.examples_above_for_response(request.user, response)
+    ctx = {"rows": [(code, found[code]) for code in sorted(found)], "h": "h2",
+           "response": response}  # fmt: skip
+    template = "practice/_examples_above.html" if request.htmx else "practice/examples.html"
+    return render(request, template, ctx)
+
+
 # --- The council's own case studies -----------------------------------------------------------
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:

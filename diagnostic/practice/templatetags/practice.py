@@ -26,8 +26,11 @@ def markdown(text: str):
 def practice_next_level_link(value_code, current_level=None):
     """A quiet link beside a value code's descriptors: examples at the level above `current_level`
     (the lowest level when unanswered). No query: the library works out the next level."""
-    params = {"value_code": value_code.code}
-    params["above"] = current_level if current_level is not None else 0
+    try:
+        above = int(current_level)
+    except (TypeError, ValueError):
+        above = 0  # unanswered: the lowest level is the next one
+    params = {"value_code": value_code.code, "above": above}
     return {"url": f"{reverse('practice:library')}?{urlencode(params)}", "code": value_code.code}
 
 
@@ -48,17 +51,15 @@ def practice_value_code_examples(context, value_code, limit: int = 5):
 @register.inclusion_tag("practice/_examples_above.html", takes_context=True)
 def practice_examples_above(context, response, heading_level: int = 2):
     """For a council's results or action plan: published examples, per value code, at the
-    level just above the council's own (three queries whatever the number of value codes)."""
-    from diagnostic.assessments.models import Answer
-
+    level just above the council's own (one query whatever the number of value codes)."""
     user = getattr(context.get("request"), "user", None)
-    levels = dict(
-        Answer.objects.filter(response=response, current_level__isnull=False).values_list(
-            "value_code__code", "current_level"
-        )
-    )
-    found = queries.examples_above(
-        user, version_id=response.round.framework_version_id, levels_by_code=levels
-    )
+    found = queries.examples_above_for_response(user, response)
     rows = [(code, found[code]) for code in sorted(found)]
-    return {"rows": rows, "levels": levels, "h": f"h{heading_level}"}
+    return {"rows": rows, "h": f"h{heading_level}"}
+
+
+@register.inclusion_tag("practice/_examples_above_lazy.html")
+def practice_examples_above_lazy(response):
+    """The same examples, fetched after the page has loaded (no query on the page itself):
+    for pages held to a query budget, such as the action plan. Without JavaScript, a link."""
+    return {"url": reverse("practice:examples_for_response", args=[response.pk])}

@@ -152,7 +152,21 @@ class FilterOptions:
 
 
 def filter_options(version: FrameworkVersion | None) -> FilterOptions:
-    """The choices of the library's filters, from one framework version (four queries)."""
+    """The choices of the library's filters, from one framework version. A published version
+    never changes, so they are cached per version (four queries when not cached)."""
+    from django.core.cache import cache
+
+    if version is None:
+        return _filter_options(None)
+    key = f"practice:filter-options:{version.pk}"
+    options = cache.get(key)
+    if options is None:
+        options = _filter_options(version)
+        cache.set(key, options, 600)
+    return options
+
+
+def _filter_options(version: FrameworkVersion | None) -> FilterOptions:
     if version is None:
         return FilterOptions([], [], [], [], [], OrganisationType.choices, [])
     vcs = list(

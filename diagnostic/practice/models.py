@@ -100,8 +100,9 @@ class CaseStudy(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
-            models.Index(fields=["state", "visibility", "-published_at"]),
+            models.Index(fields=["state", "visibility", "-published_at", "-id"]),
             models.Index(fields=["organisation", "state"]),
+            models.Index(fields=["state", "title", "id"]),
         ]
         verbose_name_plural = "case studies"
 
@@ -127,6 +128,14 @@ class CaseStudy(models.Model):
         article = "an" if kind[:1] in "aeiou" else "a"
         region = getattr(org.region, "name", "")
         return f"{article} {kind} in {region}" if region else f"{article} {kind}"
+
+    @property
+    def short_summary(self) -> str:
+        """The summary cut at a word near 300 characters, for lists."""
+        text = self.summary.strip()
+        if len(text) <= 300:
+            return text
+        return text[:300].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
     def values(self) -> dict:
         """The fields a person edits, for comparing and showing conflicts."""

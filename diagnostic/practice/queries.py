@@ -132,11 +132,14 @@ def library(user: User | None, filters: LibraryFilters) -> QuerySet:
 
 
 def with_display(qs: QuerySet) -> QuerySet:
-    """What a list of case studies shows: author, level, key area, value codes."""
-    return qs.select_related(
-        "organisation__region", "level", "key_area__theme", "framework_version"
-    ).prefetch_related(
-        Prefetch("value_codes", queryset=ValueCode.objects.only("id", "code", "title"))
+    """What a list of case studies shows: author, level, key area, value codes (the long text
+    fields are left in the database: a list shows the summary only)."""
+    return (
+        qs.defer("what_was_done", "results", "differently")
+        .select_related("organisation__region", "level", "key_area__theme", "framework_version")
+        .prefetch_related(
+            Prefetch("value_codes", queryset=ValueCode.objects.only("id", "code", "title"))
+        )
     )
 
 

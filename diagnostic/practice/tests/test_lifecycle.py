@@ -3,6 +3,7 @@
 ASVS 8.2.1 (function-level access), 8.2.3 (data-level), 7.x audit: every step recorded.
 """
 
+from django.test import TransactionTestCase
 from django.urls import reverse
 
 from diagnostic.audit.models import AuditEvent
@@ -214,3 +215,29 @@ class ModerationAccessTests(PracticeTestCase):
         )
         self.assertContains(r, "Someone has moved it on already")
         self.assertEqual(a.events.filter(action="published").count(), 1)
+
+
+class RaceTests(TransactionTestCase):
+    """Many saves of the same draft at once: exactly one applies, the rest are told (409)."""
+
+    def test_concurrent_saves_of_one_version_apply_once(self):
+        from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
+        from diagnostic.testing import create_personas, run_concurrently
+
+        p = create_personas()
+        framework = load_framework_file(NPS_2018).version
+        cs = make_case_study(p["council_a"], framework, state=State.DRAFT)
+
+        def work(i, client):
+            data = {"cs-version": "1", "cs-title": f"Title {i}", "cs-visibility": "public",
+                    "cs-request_id": f"r{i}"}  # fmt: skip
+            return client.post(reverse("practice:save", args=[cs.pk]), data,
+                               headers={"HX-Request": "true"}).status_code  # fmt: skip
+
+        results, errors = run_concurrently([p["bob"]] * 6, work)
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(s for _, s in results), [200] + [409] * 5)
+        cs.refresh_from_db()
+        self.assertEqual(cs.version, 2)
+        winner = next(i for i, s in results if s == 200)
+        self.assertEqual(cs.title, f"Title {winner}")

@@ -14,7 +14,9 @@ class Boxes(forms.CheckboxSelectMultiple):
     """The error summary links to the first box of a group."""
 
     def id_for_label(self, id_, index=None):
-        return f"{id_}_0" if id_ else ""
+        if index is None:  # the group's label: its first box
+            return f"{id_}_0" if id_ else ""
+        return super().id_for_label(id_, index)  # each box its own id
 
 
 class CaseStudyForm(forms.Form):

@@ -3,6 +3,8 @@
 ASVS 8.2.1 (function-level access), 8.2.3 (data-level), 7.x audit: every step recorded.
 """
 
+import re
+
 from django.test import TransactionTestCase
 from django.urls import reverse
 
@@ -46,6 +48,11 @@ class EditorTests(PracticeTestCase):
 
     def test_the_empty_editor_shows_the_draft_at_version_1(self):
         r = self.client.get(reverse("practice:edit", args=[self.cs.pk]))
+        # Every box has its own id, and its label names it.
+        ids = re.findall(r'id="(id_cs-value_codes_\d+)"', r.content.decode())
+        self.assertEqual(len(ids), self.framework.valuecodes.count())
+        self.assertEqual(len(set(ids)), len(ids))
+        self.assertContains(r, '<label for="id_cs-value_codes_1">EC2 ', html=False)
         self.assertContains(r, 'name="cs-version" value="1" id="version-cs"', html=False)
         self.assertEqual(self.cs.state, State.DRAFT)
         self.assertEqual(self.cs.created_by, self.bob)
@@ -76,6 +83,24 @@ class EditorTests(PracticeTestCase):
         self.assertContains(r, "Someone else changed this case study", status_code=409)
         # The form now carries the saved version: Save again replaces theirs deliberately.
         self.assertContains(r, 'name="cs-version" value="2"', status_code=409)
+
+    def test_without_javascript_save_redirects_back_to_the_editor(self):
+        r = self.client.post(reverse("practice:save", args=[self.cs.pk]),
+                             self.payload(1, title="Plain post"), follow=True)  # fmt: skip
+        self.assertRedirects(r, reverse("practice:edit", args=[self.cs.pk]))
+        self.assertContains(r, "Saved.")
+        self.assertContains(r, 'value="Plain post"')
+
+    def test_the_case_study_page_renders_markdown_and_nothing_runs(self):
+        self.save(self.payload(1, what_was_done="**Bold** <script>alert(1)</script> "
+                               "[x](javascript:alert(1)) <img src=x onerror=alert(1)>"))  # fmt: skip
+        r = self.client.get(reverse("practice:case_study", args=[self.cs.pk]))
+        body = r.content.decode()
+        self.assertIn("<strong>Bold</strong>", body)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", body)
+        self.assertNotIn("<script>alert", body)
+        self.assertNotIn('href="javascript:', body)
+        self.assertNotIn("<img src=x", body)
 
     def test_a_replayed_save_changes_nothing(self):
         self.save(self.payload(1, "same"))

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "diagnostic.consolidation",
     "diagnostic.broker",
     "diagnostic.demo",
+    "diagnostic.practice",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploaded files (case study attachments, guidance) -------------------------------------
+# Stored through Django's storage API (STORAGES["default"]), so a deployment can swap the
+# file system for object storage; they are never served from MEDIA_URL, only by the views that
+# check who may read them (docs/decisions/0016-good-practice-storage-and-sanitising.md).
+MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # --- PDF reports ----------------------------------------------------------------------------
 # WeasyPrint runs in a short-lived child process per PDF, so the web worker's memory does not

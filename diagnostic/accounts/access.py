@@ -600,3 +600,105 @@ def get_introduction_for_user(user: User, introduction_id):
         ):
             return intro
     raise Http404
+
+
+# --- Good practice (diagnostic/practice) ------------------------------------------------------
+def _case_studies():
+    from diagnostic.practice.models import CaseStudy
+
+    return CaseStudy.objects.select_related(
+        "organisation__region", "level", "key_area__theme", "framework_version__framework"
+    )
+
+
+def get_case_study_for_reader(user: User, case_study_id):
+    """A case study this person may read: a published one its visibility admits; any state
+    for the council's own people; submitted, in review or returned ones for its moderators."""
+    from diagnostic.practice import queries
+
+    cs = _one_or_404(_case_studies().filter(pk=_int(case_study_id)))
+    if cs.state == "published" and cs.visibility in queries.visibilities_for(user):
+        return cs
+    if not user.is_authenticated:
+        raise Http404
+    if role_in(user, cs.organisation):
+        return cs
+    if cs.state in queries.MODERATED_STATES and queries.can_moderate(user, cs):
+        return cs
+    raise Http404
+
+
+def get_case_study_for_lead(user: User, case_study_id):
+    """One of the council's own case studies, for its lead (others of the council: 403)."""
+    cs = _one_or_404(_case_studies().filter(pk=_int(case_study_id)))
+    own = role_in(user, cs.organisation)
+    if own == Role.LEAD:
+        return cs
+    if own:
+        raise PermissionDenied("Only the council's lead writes its case studies.")
+    raise Http404
+
+
+def get_case_study_for_moderator(user: User, case_study_id):
+    """A case study waiting for (or past) moderation, for the national team or its regional lead."""
+    from diagnostic.practice import queries
+
+    cs = _one_or_404(_case_studies().filter(pk=_int(case_study_id)))
+    if cs.state in queries.MODERATED_STATES and queries.can_moderate(user, cs):
+        return cs
+    raise Http404
+
+
+def get_attachment_for_reader(user: User, case_study_id, attachment_id):
+    cs = get_case_study_for_reader(user, case_study_id)
+    attachment = _one_or_404(cs.attachments.filter(pk=_int(attachment_id)))
+    attachment.case_study = cs
+    return attachment
+
+
+def get_attachment_for_lead(user: User, case_study_id, attachment_id):
+    cs = get_case_study_for_lead(user, case_study_id)
+    attachment = _one_or_404(cs.attachments.filter(pk=_int(attachment_id)))
+    attachment.case_study = cs
+    return attachment
+
+
+def get_write_up_invitation_for_lead(user: User, invitation_id):
+    from diagnostic.practice.models import WriteUpInvitation
+
+    invitation = _one_or_404(
+        WriteUpInvitation.objects.select_related(
+            "organisation", "value_code", "level", "round"
+        ).filter(pk=_int(invitation_id))
+    )
+    if role_in(user, invitation.organisation) != Role.LEAD:
+        raise Http404
+    return invitation
+
+
+def get_guidance_for_reader(user: User, guidance_id):
+    """Curated guidance is public (it sits beside public case studies)."""
+    from diagnostic.practice.models import Guidance
+
+    return _one_or_404(Guidance.objects.filter(pk=_int(guidance_id)))
+
+
+def get_guidance_for_curator(user: User, guidance_id):
+    from diagnostic.practice.models import Guidance
+
+    if not is_national(user):
+        raise Http404
+    return _one_or_404(Guidance.objects.filter(pk=_int(guidance_id)))
+
+
+def require_practice_moderator(user: User) -> None:
+    if not (is_national(user) or led_region_ids(user)):
+        raise PermissionDenied("Only the national team and regional leads moderate case studies.")
+
+
+def get_round_for_practice(user: User, round_id):
+    """A round, for the candidates queue (the national team and regional leads)."""
+    from diagnostic.assessments.models import Round
+
+    require_practice_moderator(user)
+    return _one_or_404(Round.objects.select_related("framework_version").filter(pk=_int(round_id)))

@@ -337,3 +337,9 @@ def sign_in_table() -> list[tuple[str, str, str, str]]:
             (f"{person.role.label} ({where})", person.full_name, person.email, person.password)
         )
     return rows
+
+
+# --- Good practice (diagnostic/practice/demo.py): case studies at every stage, candidates.
+from diagnostic.practice.demo import step_good_practice  # noqa: E402
+
+STEPS.append(step_good_practice)

@@ -283,3 +283,70 @@ class RolesTableTests(AssessmentTestCase):
             r = self.client.get("/django-admin/")
             self.assertEqual(r.status_code, 302, user)
             self.assertIn("/django-admin/login/", r.url)
+
+
+# --- Good practice (diagnostic/practice): each row checked with Council B's case studies, or
+# Council A's for "their own" and "their region".
+def _case_study(t, org, *, state="published", visibility="public"):
+    from diagnostic.practice.testing import make_case_study
+
+    return make_case_study(org, t.framework, state=state, visibility=visibility)
+
+
+def _writes_and_answers_invitations(t) -> bool:
+    from diagnostic.practice.models import WriteUpInvitation
+
+    draft = _case_study(t, t.council_a, state="draft")
+    level = t.framework.levels.order_by("-number").first()
+    invitation = WriteUpInvitation.objects.update_or_create(
+        round=t.round, organisation=t.council_a, value_code=t.codes[0],
+        defaults={"level": level, "reason": "Top level", "invited_at": draft.created_at,
+                  "status": "pending"},
+    )[0]  # fmt: skip
+    return (
+        t.reaches("post", reverse("practice:new"), {"organisation": t.council_a.pk})
+        and t.ok("get", reverse("practice:edit", args=[draft.pk]))
+        and t.reaches("post", reverse("practice:submit", args=[draft.pk]))
+        and t.reaches("post", reverse("practice:decline", args=[invitation.pk]))
+        and t.reaches("post", reverse("practice:withdraw", args=[draft.pk]))
+    )
+
+
+def _moderates(t, org) -> bool:
+    cs = _case_study(t, org, state="submitted")
+    return t.reaches("post", reverse("practice:moderate", args=[cs.pk]), {"action": "review"})
+
+
+_public_pages = RolesTableTests.CHECKS["read the framework and public pages"]
+RolesTableTests.CHECKS.update(
+    {
+        # The library of good practice is one of the public pages.
+        "read the framework and public pages": lambda t: (
+            _public_pages(t) and t.ok("get", reverse("practice:library"))
+        ),
+        "read case studies shared with signed-in councils": lambda t: t.ok(
+            "get",
+            reverse(
+                "practice:case_study",
+                args=[_case_study(t, t.council_b, visibility="councils").pk],
+            ),
+        ),
+        "read case studies shared with the LGA and regions only": lambda t: t.ok(
+            "get",
+            reverse(
+                "practice:case_study",
+                args=[_case_study(t, t.council_b, visibility="sector_bodies").pk],
+            ),
+        ),
+        "write, submit and withdraw their organisation's case studies, and answer invitations "
+        "to write one": _writes_and_answers_invitations,
+        "moderate case studies from councils in their region": lambda t: _moderates(t, t.council_a),
+        "moderate case studies from any council": lambda t: _moderates(t, t.council_b),
+        "see councils that could share practice and invite them to write it up": lambda t: t.ok(
+            "get", reverse("practice:candidates")
+        ),
+        "curate related guidance beside case studies": lambda t: t.ok(
+            "get", reverse("practice:guidance")
+        ),
+    }
+)

@@ -68,6 +68,17 @@ OTHER_COUNCILS_OBJECT = {
     "broker:introduction": lambda t: [t.introduction_b.pk],
     "broker:answer": lambda t: [t.introduction_b.pk],
     "broker:outcome": lambda t: [t.introduction_b.pk],
+    # Good practice: Council B's draft (editing), submitted one (moderation), invitation.
+    "practice:edit": lambda t: [_practice(t)["draft"].pk],
+    "practice:save": lambda t: [_practice(t)["draft"].pk],
+    "practice:submit": lambda t: [_practice(t)["draft"].pk],
+    "practice:withdraw": lambda t: [_practice(t)["draft"].pk],
+    "practice:add_attachment": lambda t: [_practice(t)["draft"].pk],
+    "practice:remove_attachment": lambda t: [_practice(t)["draft"].pk, _practice(t)["file"].pk],
+    "practice:moderate": lambda t: [_practice(t)["submitted"].pk],
+    "practice:decline": lambda t: [_practice(t)["invitation"].pk],
+    "practice:write_up": lambda t: [_practice(t)["invitation"].pk],
+    "practice:examples_for_response": lambda t: [t.response_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -98,6 +109,11 @@ NOT_TENANT_DATA = {
     "broker:propose": "national admins and regional leads, councils that agreed; tested in broker/test_sector_pages",
     "broker:coverage": "national team and regional leads, their region's councils that agreed; tested in broker/test_sector_pages",
     "broker:dashboard": "counts per region, suppressed under 5 for regional leads; tested in broker/test_sector_pages",
+    "practice:case_study": "published case studies by their visibility, a council's own in any state; tested in practice/tests/test_visibility",
+    "practice:attachment": "the case study's own readers only; tested in practice/tests/test_attachments",
+    "practice:invite": "national team and regional leads (their region's councils), whole rounds; tested in practice/tests/test_candidates",
+    "practice:guidance_file": "curated guidance, public beside public case studies; tested in practice/tests/test_guidance",
+    "practice:remove_guidance": "national team only; tested in practice/tests/test_guidance",
 }
 MISSING_ID = 987654321
 
@@ -120,6 +136,39 @@ def make_introduction_b(t):
         round=t.round, first=t.council_b, second=other, proposed_as="national", proposed_at=now,
         expires_at=now + dt.timedelta(days=28),
     )  # fmt: skip
+
+
+def _practice(t) -> dict:
+    """Council B's good-practice objects, made once per test."""
+    if not hasattr(t, "_practice_objects"):
+        from django.utils import timezone
+
+        from diagnostic.practice.models import Attachment, WriteUpInvitation
+        from diagnostic.practice.testing import make_case_study
+
+        draft = make_case_study(t.council_b, t.framework, state="draft", title="B's draft")
+        level = t.framework.levels.order_by("-number").first()
+        t._practice_objects = {
+            "draft": draft,
+            "submitted": make_case_study(t.council_b, t.framework, state="submitted"),
+            "file": Attachment.objects.create(
+                case_study=draft,
+                file="practice/0.pdf",
+                original_name="b.pdf",
+                kind="pdf",
+                content_type="application/pdf",
+                size=10,
+            ),  # fmt: skip
+            "invitation": WriteUpInvitation.objects.create(
+                round=t.round,
+                organisation=t.council_b,
+                value_code=t.framework.valuecodes.first(),
+                level=level,
+                reason="Top",
+                invited_at=timezone.now(),
+            ),  # fmt: skip
+        }
+    return t._practice_objects
 
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -239,3 +288,19 @@ class BrokerIsolationTests(ConsolidationTestCase):
         )
         self.assertFalse(Disclosure.objects.filter(organisation=self.council_b).exists())
         self.assertFalse(Outcome.objects.exists())
+
+    def test_council_bs_good_practice_is_unchanged_after_all_that(self):
+        """After every route and method above, Council B's case studies are as they were."""
+        self.test_council_a_people_and_another_regions_lead_get_nothing_of_council_b()
+        objs = _practice(self)
+        for key in ("draft", "submitted"):
+            objs[key].refresh_from_db()
+        objs["invitation"].refresh_from_db()
+        self.assertEqual(
+            (objs["draft"].state, objs["draft"].version, objs["draft"].title),
+            ("draft", 1, "B's draft"),
+        )
+        self.assertEqual(objs["submitted"].state, "submitted")
+        self.assertEqual(objs["invitation"].status, "pending")
+        self.assertEqual(objs["draft"].attachments.count(), 1)
+        self.assertFalse(objs["draft"].events.exists())

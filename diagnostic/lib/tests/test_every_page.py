@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from django.test import SimpleTestCase
+
 from diagnostic.consolidation.testing import ConsolidationTestCase, make_view
 from diagnostic.lib.tests.every_page import PERSONAS, page_urls, unlisted_routes
 
@@ -40,7 +42,7 @@ class EveryPageTests(ConsolidationTestCase):
         self.assertGreater(checked, 8 * 20)
 
 
-class TemplateCommentTests(ConsolidationTestCase):
+class TemplateCommentTests(SimpleTestCase):
     def test_no_template_has_a_comment_spanning_lines(self):
         from pathlib import Path
 

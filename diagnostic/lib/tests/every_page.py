@@ -89,6 +89,7 @@ NOT_A_PAGE = {
     "consolidation:sign_off": "keyed by a secret token (test_sign_off)",
     "organisations:cluster": "needs a cluster (test_clusters)",
     "public:healthz": "plain text for monitoring",
+    "public:favicon": "an image",
 }
 PERSONAS = ("alice", "bob", "victor", "dana", "nina", "erin", "zoe", None)
 

@@ -31,6 +31,7 @@ class EveryPageTests(ConsolidationTestCase):
             for name, path in page_urls(self):
                 with self.subTest(persona=key, route=name):
                     r = self.client.get(path, follow=True)
+                    self.assertNotEqual(r.status_code, 405, "POST only: list it in NOT_A_PAGE")
                     if not r["Content-Type"].startswith("text/html"):
                         continue
                     text = r.content.decode()

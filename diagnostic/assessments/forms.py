@@ -14,6 +14,7 @@ from diagnostic.assessments.models import (
 )
 from diagnostic.assessments.services import (
     COMMENT_MAX,
+    DETAILS_NEEDED_TO_SUBMIT,
     REMINDER_BODY_MAX,
     REMINDER_SUBJECT_MAX,
     check_reminder_text,
@@ -97,6 +98,10 @@ class DetailsForm(forms.ModelForm):
             ("shared_service", SharedService),
         ]:
             self.fields[name].choices = [("", "Not given")] + choices.choices
+        # Optional while the response is a draft, but the submission check asks for them: the
+        # label says so rather than "(optional)" (includes/field.html).
+        for name in DETAILS_NEEDED_TO_SUBMIT:
+            self.fields[name].needed_to_submit = True
 
     def clean_signed_off_on(self):
         value = self.cleaned_data.get("signed_off_on")

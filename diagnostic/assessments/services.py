@@ -509,15 +509,19 @@ class StaleResponse(Exception):
 
 
 # --- Completeness and submission --------------------------------------------------------------
+# The details "About this response" asks for that a submission needs (the form marks them so).
+DETAILS_NEEDED_TO_SUBMIT = {
+    "officer_name": "The responsible officer's name",
+    "signed_off_name": "The name of the person who signed off the response",
+    "signed_off_role": "Their role",
+    "signed_off_on": "The date of sign-off",
+}
+
+
 def missing_items(response: Response) -> list[MissingItem]:
     """What stops this response being submitted, in questionnaire order."""
     missing: list[MissingItem] = []
-    for label, field in [
-        ("The responsible officer's name", "officer_name"),
-        ("The name of the person who signed off the response", "signed_off_name"),
-        ("Their role", "signed_off_role"),
-        ("The date of sign-off", "signed_off_on"),
-    ]:
+    for field, label in DETAILS_NEEDED_TO_SUBMIT.items():
         if not getattr(response, field):
             missing.append(MissingItem(label, field))
     answers = {a.value_code_id: a for a in response.answers.all()}

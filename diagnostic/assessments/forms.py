@@ -22,6 +22,7 @@ from diagnostic.assessments.services import (
 from diagnostic.frameworks.models import FrameworkVersion
 from diagnostic.lib.http import date_input
 from diagnostic.organisations.models import Nation, OrganisationType, Region
+from diagnostic.organisations.queries import filter_choices_for
 
 LEVEL_CHOICES = [("", "Not answered yet")] + [(str(n), str(n)) for n in range(0, 6)]
 
@@ -192,12 +193,10 @@ class TrackingFilterForm(forms.Form):
     def __init__(self, *args, round: Round, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the round's nations can hold its councils.
-        nations = [n for n in Nation if n.value in round.nations]
-        self.fields["nation"].choices = [
-            ("", "All nations"),
-            *[(n.value, n.label) for n in nations],
-        ]
-        self.fields["region"].queryset = Region.objects.filter(nation__in=round.nations)
+        offered = filter_choices_for(round.nations)
+        self.fields["nation"].choices = [("", "All nations"), *offered["nations"]]
+        self.fields["region"].queryset = offered["regions"]
+        self.fields["type"].choices = [("", "All types"), *offered["types"]]
 
     def filters(self) -> dict:
         """Keyword arguments for queries.round_responses (call after is_valid)."""

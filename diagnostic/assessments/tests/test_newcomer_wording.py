@@ -167,3 +167,38 @@ class SubmitWarningTests(ConsolidationTestCase):
 
     def test_no_warning_without_views(self):
         self.assertNotContains(self.client.get(self.url), 'id="unconsolidated-warning"')
+
+
+class NoScotlandInFiltersTests(ConsolidationTestCase):
+    """No round includes Scotland, so no filter offers it (issue 15)."""
+
+    def setUp(self):
+        super().setUp()
+        from diagnostic.organisations.models import Organisation, Region
+
+        scotland = Region.objects.create(code="S92000003", name="Scotland", nation="Scotland")
+        Organisation.objects.create(
+            gss_code="S12000033", name="Aberdeen City Council", short_name="Aberdeen",
+            type="scottish_council_area", region=scotland, nation="Scotland",
+        )  # fmt: skip
+
+    def pages(self):
+        self.client.force_login(self.erin)
+        return [
+            self.client.get(reverse("analytics:national")).content.decode(),
+            self.client.get(reverse("assessments:round", args=[self.round.pk])).content.decode(),
+        ]
+
+    def test_scotland_is_not_offered(self):
+        for html in self.pages():
+            self.assertNotIn(">Scotland<", html)
+            self.assertNotIn("Scottish council area", html)
+            self.assertIn(">Wales<", html)
+            self.assertIn(">Metropolitan borough<", html)
+
+    def test_it_is_once_a_round_includes_scotland(self):
+        self.round.nations = [*self.round.nations, "Scotland"]
+        self.round.save()
+        for html in self.pages():
+            self.assertIn(">Scotland<", html)
+            self.assertIn("Scottish council area", html)

@@ -190,20 +190,24 @@ class TrackingFilterForm(forms.Form):
     )
     nation = forms.ChoiceField(required=False, choices=[("", "All nations"), *Nation.choices])
 
-    def __init__(self, *args, round: Round, **kwargs):
+    def __init__(self, *args, round: Round, region_ids: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the round's nations can hold its councils.
         offered = filter_choices_for(round.nations)
         self.fields["nation"].choices = [("", "All nations"), *offered["nations"]]
         self.fields["region"].queryset = offered["regions"]
         self.fields["type"].choices = [("", "All types"), *offered["types"]]
+        if region_ids is not None:
+            # A regional lead: their region's councils only.
+            self.fields["region"].queryset = offered["regions"].filter(pk__in=region_ids)
+            del self.fields["nation"]
 
     def filters(self) -> dict:
         """Keyword arguments for queries.round_responses (call after is_valid)."""
         d = self.cleaned_data
         return {
             "stage": d["stage"], "q": d["q"].strip(), "region": d["region"],
-            "org_type": d["type"], "nation": d["nation"],
+            "org_type": d["type"], "nation": d.get("nation", ""),
         }  # fmt: skip
 
     def describe(self) -> str:
@@ -216,7 +220,7 @@ class TrackingFilterForm(forms.Form):
             parts.append(d["region"].name)
         if d["type"]:
             parts.append(OrganisationType(d["type"]).label)
-        if d["nation"]:
+        if d.get("nation"):
             parts.append(d["nation"])
         if d["q"].strip():
             parts.append(f"name or code matching “{d['q'].strip()}”")

@@ -748,7 +748,11 @@ def do_send_reminders(
     passes; councils without a lead are skipped and returned. The reminder and each address
     are recorded before sending, so the history shows every reminder that was attempted.
     """
-    access.require_national_admin(by)
+    if not access.can_remind(by):
+        raise PermissionDenied("Only national administrators and regional leads can do this.")
+    if not access.is_national_admin(by):
+        # A regional lead reminds their own region's councils, whatever the caller passes.
+        responses = responses.filter(organisation__region_id__in=access.led_region_ids(by))
     subject, body = check_reminder_text(subject, body)
     request_id = request_id[:64]
     if request_id and Reminder.objects.filter(request_id=request_id).exists():

@@ -83,9 +83,9 @@ NOT_TENANT_DATA = {
     "analytics:public_csv": "published national aggregates, suppressed under 5",
     "analytics:public_xlsx": "published national aggregates, suppressed under 5",
     "organisations:cluster": "regional or national groupings; tested in test_clusters",
-    "assessments:round": "the national team only (analysts read-only), whole rounds; tested in test_rounds and test_tracking",
+    "assessments:round": "the national team (analysts read-only), whole rounds; a regional lead sees their region's councils only (test_regional_tracking); tested in test_rounds and test_tracking",
     "assessments:reminders": "national admins only, whole rounds; tested in test_reminders",
-    "assessments:reminder_new": "national admins only, whole rounds; tested in test_reminders",
+    "assessments:reminder_new": "national admins, whole rounds; a regional lead their region's councils only (test_regional_tracking); tested in test_reminders",
     "assessments:reminder": "national admins only, whole rounds; tested in test_reminders",
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
 }

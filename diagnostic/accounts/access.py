@@ -298,6 +298,25 @@ def get_round_for_national(user: User, round_id):
     return _round(round_id)
 
 
+def get_round_for_tracking(user: User, round_id):
+    """A round whose councils' progress the user may follow: the national team every council,
+    a regional lead those of their region (`tracked_region_ids`). Progress is not sensitive;
+    levels stay behind the council's consent."""
+    if not (is_national(user) or led_region_ids(user)):
+        raise PermissionDenied("Only the national team and regional leads can see this.")
+    return _round(round_id)
+
+
+def tracked_region_ids(user: User) -> set[int] | None:
+    """The regions whose councils the user follows in a round: None for all (national)."""
+    return None if is_national(user) else led_region_ids(user)
+
+
+def can_remind(user: User) -> bool:
+    """National admins remind any council's leads; a regional lead their region's."""
+    return is_national_admin(user) or bool(led_region_ids(user))
+
+
 def get_reminder_for_admin(user: User, round_id, reminder_id):
     """A reminder sent in this round, for a national admin; 404 if it belongs to another round."""
     from diagnostic.assessments.models import Reminder

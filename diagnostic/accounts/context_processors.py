@@ -10,6 +10,9 @@ def memberships(request):
     return {
         "my_memberships": mine,
         "my_organisation_memberships": [m for m in mine if m.organisation_id],
+        # Pages about a council speak to its own people ("your response") and name it to
+        # everyone else ("Wigan's response").
+        "my_organisation_ids": {m.organisation_id for m in mine if m.organisation_id},
         "active_membership": active if active else None,
         "is_national": access.is_national(user),
         "is_national_admin": access.is_national_admin(user),

@@ -29,10 +29,30 @@ from diagnostic.lib.http import posted
 from diagnostic.lib.problems import InvalidFile
 
 
+def landing_for(user: User) -> str:
+    """Where signing in takes someone (without a `next`): to what they came for. The national
+    team to the national dashboard, a regional lead to their region's, someone with a role in
+    an organisation to its current response (or their own views), anyone else to their
+    account page."""
+    if access.is_national(user):
+        return reverse("analytics:national")
+    mine = access.memberships_of(user)
+    if any(m.region_id for m in mine):
+        return reverse("analytics:my_region")
+    if any(m.organisation_id for m in mine):
+        return reverse("assessments:mine")
+    return reverse("accounts:home")
+
+
 class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        if self.request.user.is_authenticated:
+            return landing_for(self.request.user)
+        return super().get_default_redirect_url()
 
 
 class SignOutView(auth_views.LogoutView):

@@ -316,17 +316,36 @@ def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
     """What a template needs: the image and its alternative text. `inline=True` embeds the
     SVG as a data URI (for PDFs, which fetch nothing)."""
     src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
-    return {"src": src, "alt": alt_text}
+    return {"src": src, "alt": alt_text, "label": _title_of(spec)}
+
+
+def _title_of(spec: dict) -> str:
+    """The chart's title, naming the region it scrolls in on a narrow screen."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title) if title else "Chart"
 
 
 def late_chart(make_spec, *, alt_text: str, late_images) -> dict:
     """`chart` for a PDF whose charts are drawn while it renders (`reports.pdf.LateImages`):
     `make_spec()` is called, and the chart drawn, only when the PDF renderer gets to it."""
-    return {"src": late_images.add(lambda: render_svg(make_spec())), "alt": alt_text}
+    return {
+        "src": late_images.add(lambda: render_svg(make_spec())),
+        "alt": alt_text,
+        "label": "Chart",
+    }
 
 
-def comparison_dots(table: list[dict], groups: list[dict], *, title: str, scale) -> dict:
-    """Per key area, the council's median level beside each comparison group's median."""
+def comparison_dots(
+    table: list[dict], groups: list[dict], *, title: str, scale, own_label: str = "Your council"
+) -> dict:
+    """Per key area, the council's median level beside each comparison group's median.
+
+    Each group has a row of its own within the key area's band (yOffset), so markers at the same
+    level never hide each other; the legend is one label a line, never cut short."""
     import altair as alt
 
     labels = {g["key"]: g["label"] for g in groups}
@@ -337,7 +356,7 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str, scale)
                 {
                     "area": row["name"],
                     "order": order,
-                    "who": "Your council",
+                    "who": own_label,
                     "median": row["median"],
                 }
             )
@@ -351,13 +370,14 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str, scale)
                         "median": cell["median"],
                     }
                 )
-    who = ["Your council", *[g["label"] for g in groups]]
+    who = [own_label, *[g["label"] for g in groups]]
     shapes = ["diamond", "circle", "square", "triangle-up", "cross"][: len(who)]
     chart = (
         alt.Chart(alt.Data(name=_ROWS))
-        .mark_point(size=90, filled=True, opacity=0.9)
+        .mark_point(size=70, filled=True, opacity=0.9)
         .encode(
             y=alt.Y("area:N", sort=[r["name"] for r in table], title=None),
+            yOffset=alt.YOffset("who:N", sort=who, scale=alt.Scale(domain=who, paddingOuter=0.5)),
             x=alt.X(
                 "median:Q",
                 title="Median level",
@@ -371,10 +391,16 @@ def comparison_dots(table: list[dict], groups: list[dict], *, title: str, scale)
                     domain=who,
                     range=["#0b0c0c", "#1d70b8", "#f47738", "#4c2c92", "#00703c"][: len(who)],
                 ),
+                legend=alt.Legend(labelLimit=0, columns=1),
             ),
             shape=alt.Shape("who:N", title=None, scale=alt.Scale(domain=who, range=shapes)),
         )
-        .properties(width=480, height=max(80, 26 * len(table)), title=title, description=title)
+        .properties(
+            width=480,
+            height={"step": 12 * len(who) + 10, "for": "position"},
+            title=title,
+            description=title,
+        )
     )
     return _spec(
         _config(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+from django.db.models import Count
+
 from diagnostic.analytics.cache import cached
 from diagnostic.analytics.queries import Scope, levels_by
 from diagnostic.analytics.stats import mean_from_counts, median_from_counts
@@ -32,6 +34,7 @@ def own_levels(response: Response) -> dict:
     areas = list(
         KeyArea.objects.filter(version_id=response.round.framework_version_id)
         .select_related("theme")
+        .annotate(value_code_count=Count("value_codes"))
         .order_by("position")
     )
     themes = list(
@@ -42,7 +45,8 @@ def own_levels(response: Response) -> dict:
     for a in answers:
         by_area[a.value_code.key_area_id].append(a)
 
-    def summary(items: list[Answer]) -> dict:
+    def summary(items: list[Answer], total: int) -> dict:
+        """`total`: the value codes the framework asks about here, answered or not."""
         counts: dict[int, int] = defaultdict(int)
         targets: dict[int, int] = defaultdict(int)
         gap = weighted = 0
@@ -64,7 +68,7 @@ def own_levels(response: Response) -> dict:
             "gap": gap,
             "weighted_gap": weighted,
             "answered": sum(1 for a in items if a.current_level is not None),
-            "total": len(items),
+            "total": total,
         }
 
     area_rows = []
@@ -74,14 +78,16 @@ def own_levels(response: Response) -> dict:
             "code": area.code,
             "name": area.name,
             "theme_id": area.theme_id,
-            **summary(by_area[area.pk]),
+            **summary(by_area[area.pk], area.value_code_count),
         }
         area_rows.append(row)
     theme_rows = []
     for theme in themes:
-        items = [a for area in areas if area.theme_id == theme.pk for a in by_area[area.pk]]
+        in_theme = [area for area in areas if area.theme_id == theme.pk]
+        items = [a for area in in_theme for a in by_area[area.pk]]
+        total = sum(area.value_code_count for area in in_theme)
         theme_rows.append(
-            {"id": theme.pk, "code": theme.code, "name": theme.name, **summary(items)}
+            {"id": theme.pk, "code": theme.code, "name": theme.name, **summary(items, total)}
         )
     ranked = sorted((r for r in area_rows if r["weighted_gap"]), key=lambda r: -r["weighted_gap"])
     return {
@@ -89,7 +95,7 @@ def own_levels(response: Response) -> dict:
         "areas": area_rows,
         "themes": theme_rows,
         "priorities": ranked,
-        "overall": summary(answers),
+        "overall": summary(answers, sum(area.value_code_count for area in areas)),
         "scale": scale,
     }
 

@@ -72,6 +72,7 @@ def results_context(
                     comp["groups"],
                     title=f"{name} compared with other councils (median level)",
                     scale=scale,
+                    own_label=name,
                 ),
                 "Dots showing the council's median level in each key area beside the median of each comparison group; the figures are in the table below.",
             ),

@@ -4,6 +4,7 @@ from diagnostic.analytics.comparison import comparable_rounds
 from diagnostic.assessments.models import Round
 from diagnostic.frameworks.models import Enabler
 from diagnostic.organisations.models import Nation, OrganisationType, Region
+from diagnostic.organisations.queries import filter_choices_for
 
 
 class DashboardFilterForm(forms.Form):
@@ -26,6 +27,12 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, rounds, fixed_region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = rounds
+        # Only what some round can hold: no Scotland when no round includes it.
+        nations = {n for ns in rounds.values_list("nations", flat=True) for n in ns or []}
+        offered = filter_choices_for(nations)
+        self.fields["region"].queryset = offered["regions"]
+        self.fields["type"].choices = [("", "All types"), *offered["types"]]
+        self.fields["nation"].choices = [("", "All nations"), *offered["nations"]]
         if fixed_region is not None:
             del self.fields["region"]
             del self.fields["nation"]

@@ -14,6 +14,7 @@ from diagnostic.assessments.models import (
 )
 from diagnostic.assessments.services import (
     COMMENT_MAX,
+    DETAILS_NEEDED_TO_SUBMIT,
     REMINDER_BODY_MAX,
     REMINDER_SUBJECT_MAX,
     check_reminder_text,
@@ -22,6 +23,7 @@ from diagnostic.frameworks.levels import LevelScale
 from diagnostic.frameworks.models import FrameworkVersion
 from diagnostic.lib.http import date_input
 from diagnostic.organisations.models import Nation, OrganisationType, Region
+from diagnostic.organisations.queries import filter_choices_for
 
 
 class AnswerForm(forms.Form):
@@ -99,6 +101,10 @@ class DetailsForm(forms.ModelForm):
             ("shared_service", SharedService),
         ]:
             self.fields[name].choices = [("", "Not given")] + choices.choices
+        # Optional while the response is a draft, but the submission check asks for them: the
+        # label says so rather than "(optional)" (includes/field.html).
+        for name in DETAILS_NEEDED_TO_SUBMIT:
+            self.fields[name].needed_to_submit = True
 
     def clean_signed_off_on(self):
         value = self.cleaned_data.get("signed_off_on")
@@ -186,22 +192,24 @@ class TrackingFilterForm(forms.Form):
     )
     nation = forms.ChoiceField(required=False, choices=[("", "All nations"), *Nation.choices])
 
-    def __init__(self, *args, round: Round, **kwargs):
+    def __init__(self, *args, round: Round, region_ids: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the round's nations can hold its councils.
-        nations = [n for n in Nation if n.value in round.nations]
-        self.fields["nation"].choices = [
-            ("", "All nations"),
-            *[(n.value, n.label) for n in nations],
-        ]
-        self.fields["region"].queryset = Region.objects.filter(nation__in=round.nations)
+        offered = filter_choices_for(round.nations)
+        self.fields["nation"].choices = [("", "All nations"), *offered["nations"]]
+        self.fields["region"].queryset = offered["regions"]
+        self.fields["type"].choices = [("", "All types"), *offered["types"]]
+        if region_ids is not None:
+            # A regional lead: their region's councils only.
+            self.fields["region"].queryset = offered["regions"].filter(pk__in=region_ids)
+            del self.fields["nation"]
 
     def filters(self) -> dict:
         """Keyword arguments for queries.round_responses (call after is_valid)."""
         d = self.cleaned_data
         return {
             "stage": d["stage"], "q": d["q"].strip(), "region": d["region"],
-            "org_type": d["type"], "nation": d["nation"],
+            "org_type": d["type"], "nation": d.get("nation", ""),
         }  # fmt: skip
 
     def describe(self) -> str:
@@ -214,7 +222,7 @@ class TrackingFilterForm(forms.Form):
             parts.append(d["region"].name)
         if d["type"]:
             parts.append(OrganisationType(d["type"]).label)
-        if d["nation"]:
+        if d.get("nation"):
             parts.append(d["nation"])
         if d["q"].strip():
             parts.append(f"name or code matching “{d['q'].strip()}”")

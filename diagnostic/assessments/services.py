@@ -556,15 +556,19 @@ class StaleResponse(Exception):
 
 
 # --- Completeness and submission --------------------------------------------------------------
+# The details "About this response" asks for that a submission needs (the form marks them so).
+DETAILS_NEEDED_TO_SUBMIT = {
+    "officer_name": "The responsible officer's name",
+    "signed_off_name": "The name of the person who signed off the response",
+    "signed_off_role": "Their role",
+    "signed_off_on": "The date of sign-off",
+}
+
+
 def missing_items(response: Response) -> list[MissingItem]:
     """What stops this response being submitted, in questionnaire order."""
     missing: list[MissingItem] = []
-    for label, field in [
-        ("The responsible officer's name", "officer_name"),
-        ("The name of the person who signed off the response", "signed_off_name"),
-        ("Their role", "signed_off_role"),
-        ("The date of sign-off", "signed_off_on"),
-    ]:
+    for field, label in DETAILS_NEEDED_TO_SUBMIT.items():
         if not getattr(response, field):
             missing.append(MissingItem(label, field))
     answers = {a.value_code_id: a for a in response.answers.all()}
@@ -791,7 +795,11 @@ def do_send_reminders(
     passes; councils without a lead are skipped and returned. The reminder and each address
     are recorded before sending, so the history shows every reminder that was attempted.
     """
-    access.require_national_admin(by)
+    if not access.can_remind(by):
+        raise PermissionDenied("Only national administrators and regional leads can do this.")
+    if not access.is_national_admin(by):
+        # A regional lead reminds their own region's councils, whatever the caller passes.
+        responses = responses.filter(organisation__region_id__in=access.led_region_ids(by))
     subject, body = check_reminder_text(subject, body)
     request_id = request_id[:64]
     if request_id and Reminder.objects.filter(request_id=request_id).exists():

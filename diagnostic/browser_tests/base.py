@@ -175,12 +175,14 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     # --- Signing in -------------------------------------------------------------------------
     def sign_in(self, page, user: User, password: str = PASSWORD) -> None:
-        """Sign in through the real sign-in form and wait for the account page."""
+        """Sign in through the real sign-in form and wait for where it lands (the person's
+        assessment, region or the national dashboard: accounts.views.landing_for)."""
         page.goto("/sign-in/")
         page.get_by_label("Email address").fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        self.wait_for_path(page, "/account/")
+        page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in/")
+        page.wait_for_load_state()
 
     # --- Accessibility ----------------------------------------------------------------------
     def assert_accessible(self, page, name: str) -> None:

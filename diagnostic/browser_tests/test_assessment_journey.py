@@ -531,11 +531,7 @@ class KeyboardAssessmentJourneyTests(AssessmentJourneyTestCase):
         keyboard.press("Tab")
         keyboard.type(PASSWORD)
         keyboard.press("Enter")
-        self.wait_for_path(page, "/account/")
-
-        # To the assessment, and its first item.
-        self.tab_to("Your assessment", lambda el: el["text"] == "Your assessment")
-        keyboard.press("Enter")
+        # Signing in takes the lead straight to the assessment, and on to its first item.
         self.wait_for_path(page, self.home_path)
         el = self.tab_to("Start the assessment", lambda el: el["text"] == "Start the assessment")
         self.assert_focus_visible(el)

@@ -49,6 +49,19 @@ class Spread:
         return bool(self.levels) or self.not_assessed > 0
 
     @property
+    def middle(self) -> tuple[int, ...]:
+        """The level in the middle, or the two middle levels of an even number of levels."""
+        n = len(self.levels)
+        if not n:
+            return ()
+        return self.levels[n // 2 - 1 : n // 2 + 1] if n % 2 == 0 else (self.levels[n // 2],)
+
+    @property
+    def median_between_levels(self) -> bool:
+        """The median falls between two levels (so the lower of the two is suggested)."""
+        return len(self.middle) == 2 and self.middle[0] != self.middle[1]
+
+    @property
     def median_label(self) -> str:
         if self.median is None:
             return "–"

@@ -51,3 +51,22 @@ def filter_register(
     if nation:
         qs = qs.filter(nation=nation)
     return qs
+
+
+def filter_choices_for(nations) -> dict:
+    """The nations, regions and organisation types a filter should offer when only councils of
+    these nations can be in the figures (the nations of the rounds concerned): no "Scotland" or
+    "Scottish council area" when no round includes Scotland. One query (the types present)."""
+    from diagnostic.organisations.models import Nation
+
+    nations = set(nations)
+    inside, outside = set(), set()
+    for org_type, nation in Organisation.objects.values_list("type", "nation").distinct():
+        (inside if nation in nations else outside).add(org_type)
+    # A type only found outside these nations cannot match; one with no councils yet stays.
+    elsewhere_only = outside - inside
+    return {
+        "nations": [(n.value, n.label) for n in Nation if n.value in nations],
+        "regions": Region.objects.filter(nation__in=nations),
+        "types": [(v, label) for v, label in OrganisationType.choices if v not in elsewhere_only],
+    }

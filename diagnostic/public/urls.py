@@ -26,4 +26,5 @@ urlpatterns = [
         name="value_code",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

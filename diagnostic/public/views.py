@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from diagnostic.accounts import access
@@ -164,3 +166,13 @@ def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "img" / "favicon.ico"
+
+
+@cache_control(max_age=86400, public=True)
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site icon at the address browsers and other clients ask for without a link."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/vnd.microsoft.icon")

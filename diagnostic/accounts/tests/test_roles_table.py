@@ -55,6 +55,11 @@ class RolesTableTests(AssessmentTestCase):
             r.status_code == 302 and reverse("accounts:sign_in") in r.url
         )
 
+    def shows(self, url: str, text: str) -> bool:
+        """A GET answers 200 with this text in the page."""
+        r = self.client.get(url)
+        return r.status_code == 200 and text in r.content.decode()
+
     def reaches(self, method: str, url: str, data=None, headers=None) -> bool:
         """The route did its work or judged the input (not 403/404, not sent to sign in)."""
         r = getattr(self.client, method)(url, data or {}, headers=headers or {})
@@ -170,11 +175,20 @@ class RolesTableTests(AssessmentTestCase):
         "create, open, extend and close rounds": lambda t: t.ok(
             "get", reverse("assessments:round_new")
         ),
-        "follow every council's progress in a round": lambda t: t.ok(
-            "get", reverse("assessments:round", args=[t.round.pk])
+        # Council B is in another region than the regional lead's.
+        "follow every council's progress in a round": lambda t: t.shows(
+            reverse("assessments:round", args=[t.round.pk]), "Council B County Council"
         ),
-        "send reminders to councils' leads": lambda t: t.ok(
-            "get", reverse("assessments:reminder_new", args=[t.round.pk])
+        "send reminders to councils' leads": lambda t: t.shows(
+            reverse("assessments:reminder_new", args=[t.round.pk]) + "?q=Council+B",
+            "<dt>To be reminded</dt><dd>1 council (",
+        ),
+        "follow their region's councils' progress in a round, by name": lambda t: t.shows(
+            reverse("assessments:round", args=[t.round.pk]), "Council A Metropolitan Borough"
+        ),
+        "send reminders to their region's councils' leads": lambda t: t.shows(
+            reverse("assessments:reminder_new", args=[t.round.pk]) + "?q=Council+A",
+            "<dt>To be reminded</dt><dd>1 council (",
         ),
         "see the national dashboard": lambda t: t.ok("get", reverse("analytics:national")),
         "see their region's dashboard": lambda t: t.ok(

@@ -14,14 +14,15 @@ class SignInTests(BaseTestCase):
 
     def test_it_signs_in_with_email_and_password_and_lands_on_the_account_page(self):
         r = self.client.post(self.url, {"username": "bob@example.org", "password": PASSWORD})
-        self.assertRedirects(r, reverse("accounts:home"))
+        # A council's lead lands on their assessment (issue 15); the account page is still theirs.
+        self.assertRedirects(r, reverse("assessments:mine"), fetch_redirect_response=False)
         r = self.client.get(reverse("accounts:home"))
         self.assertContains(r, "Welcome, Bob")
         self.assertContains(r, "Council A Metropolitan Borough Council")
 
     def test_the_email_is_not_case_sensitive(self):
         r = self.client.post(self.url, {"username": "BOB@Example.org", "password": PASSWORD})
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("assessments:mine"), fetch_redirect_response=False)
 
     def test_it_rotates_the_session_key_at_sign_in(self):
         """ASVS 7.2.4: a new session token on authentication."""
@@ -49,7 +50,26 @@ class SignInTests(BaseTestCase):
             self.url,
             {"username": "erin@example.org", "password": PASSWORD, "next": "https://evil.example/"},
         )
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("analytics:national"))
+
+    def test_each_person_lands_on_what_they_came_for(self):
+        for key, where in [
+            ("bob", "assessments:mine"),
+            ("alice", "assessments:mine"),
+            ("victor", "assessments:mine"),
+            ("dana", "analytics:my_region"),
+            ("nina", "analytics:national"),
+            ("erin", "analytics:national"),
+            ("zoe", "accounts:home"),
+        ]:
+            with self.subTest(key):
+                self.client.logout()
+                r = self.client.post(
+                    self.url, {"username": f"{key}@example.org", "password": PASSWORD}
+                )
+                self.assertRedirects(r, reverse(where), fetch_redirect_response=False)
+                # And the page there answers (a lead with no round open is told so).
+                self.assertEqual(self.client.get(r.url, follow=True).status_code, 200)
 
     def test_it_locks_sign_in_after_five_failures_even_with_the_right_password(self):
         """ASVS 6.3.1: throttling of repeated failed attempts."""
@@ -60,11 +80,13 @@ class SignInTests(BaseTestCase):
         self.assertNotIn("_auth_user_id", self.client.session)
         # Another account from the same address is unaffected.
         r = self.client.post(self.url, {"username": "alice@example.org", "password": PASSWORD})
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("assessments:mine"), fetch_redirect_response=False)
 
     def test_signed_in_users_are_sent_on_from_the_sign_in_page(self):
         self.client.force_login(self.bob)
-        self.assertRedirects(self.client.get(self.url), reverse("accounts:home"))
+        self.assertRedirects(
+            self.client.get(self.url), reverse("assessments:mine"), fetch_redirect_response=False
+        )
 
 
 class SignOutTests(BaseTestCase):

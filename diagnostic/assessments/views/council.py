@@ -108,6 +108,7 @@ def _colleagues_views(response) -> dict:
         "finished": sum(1 for a in assignments if a.finished_at),
         "disagreements": 0,
         "unconsolidated": 0,
+        "open_disagreements": 0,
         "sign_off": consolidation_services.latest_sign_off(response),
     }
     if assignments:
@@ -115,6 +116,9 @@ def _colleagues_views(response) -> dict:
         with_views = [r for r in rows if r.spread.has_views]
         out["disagreements"] = sum(1 for r in with_views if r.spread.disagreement)
         out["unconsolidated"] = sum(1 for r in with_views if not r.is_consolidated)
+        out["open_disagreements"] = sum(
+            1 for r in with_views if r.spread.disagreement and not r.is_consolidated
+        )
     return out
 
 
@@ -347,6 +351,8 @@ def submit(request: HttpRequest, response_id: int) -> HttpResponse:
         "missing": missing,
         "is_lead": is_lead,
         "can_write": _can_write(request, response),
+        # A warning, not a block: the agreed answers are what is submitted.
+        "views": _colleagues_views(response) if is_lead and not response.is_submitted else None,
     }
     return render(
         request, "assessments/submit.html", ctx, status=400 if request.method == "POST" else 200

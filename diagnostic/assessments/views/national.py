@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -75,8 +75,9 @@ def _filter_query(request: HttpRequest) -> str:
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """Admins run the round here; the national team follows every council's progress."""
-    rnd = access.get_round_for_national(request.user, round_id)
+    rnd = access.get_round_for_tracking(request.user, round_id)
     can_manage = access.is_national_admin(request.user)
+    region_ids = access.tracked_region_ids(request.user)
     if request.method == "POST":
         access.require_national_admin(request.user)
     rnd = _with_counts(Round.objects.filter(pk=rnd.pk)).select_related("framework_version").get()
@@ -90,12 +91,12 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, "Dates saved.")
         return redirect("assessments:round", round_id=rnd.pk)
-    filter_form = TrackingFilterForm(request.GET, round=rnd)
+    filter_form = TrackingFilterForm(request.GET, round=rnd, region_ids=region_ids)
     # Invalid filters (a region that does not exist) are shown as errors, and nothing is hidden.
     filters = filter_form.filters() if filter_form.is_valid() else {}
-    responses = queries.round_responses(rnd, **filters)
+    responses = _in_regions(queries.round_responses(rnd, **filters), region_ids)
     # The totals break the selection down by stage, so they ignore the stage filter.
-    totals_base = queries.round_responses(rnd, **(filters | {"stage": ""}))
+    totals_base = _in_regions(queries.round_responses(rnd, **(filters | {"stage": ""})), region_ids)
     page = Paginator(responses, 50).get_page(request.GET.get("page"))
     total_items = rnd.framework_version.valuecodes.count()
     for r in page:
@@ -114,12 +115,20 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "by_region": queries.progress_totals(totals_base, by="region"),
         "by_type": queries.progress_totals(totals_base, by="type"),
         "reminder_count": rnd.reminders.count() if can_manage else 0,
-        "can_remind": can_manage and rnd.is_accepting_answers(),
+        "can_remind": access.can_remind(request.user) and rnd.is_accepting_answers(),
+        "regional": region_ids is not None,
     }
     template = "assessments/round_detail.html"
     if request.htmx and request.method == "GET":
         template += "#tracking"
     return render(request, template, ctx, status=400 if dates_form.errors else 200)
+
+
+def _in_regions(responses, region_ids: set[int] | None):
+    """A regional lead's view of a round: their region's councils only."""
+    if region_ids is None:
+        return responses
+    return responses.filter(organisation__region_id__in=region_ids)
 
 
 @login_required
@@ -128,8 +137,11 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
 
     The filters travel in the query string, on GET and POST alike; only POST "send" sends.
     """
-    rnd = access.get_round_for_admin(request.user, round_id)
-    filter_form = TrackingFilterForm(request.GET, round=rnd)
+    rnd = access.get_round_for_tracking(request.user, round_id)
+    if not access.can_remind(request.user):
+        raise PermissionDenied("Only national administrators and regional leads can do this.")
+    region_ids = access.tracked_region_ids(request.user)
+    filter_form = TrackingFilterForm(request.GET, round=rnd, region_ids=region_ids)
     subject, body = services.default_reminder_text(rnd)
     form = ReminderForm(
         posted(request), initial={"subject": subject, "body": body, "request_id": uuid.uuid4().hex}
@@ -143,7 +155,7 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     if not filter_form.is_valid():
         # Never widen a reminder to everyone because a filter was not understood.
         return render(request, "assessments/reminder_new.html", ctx, status=400)
-    selection = queries.round_responses(rnd, **filter_form.filters())
+    selection = _in_regions(queries.round_responses(rnd, **filter_form.filters()), region_ids)
     if request.method == "POST" and form.is_valid() and request.POST.get("action") == "send":
         try:
             result = services.do_send_reminders(

@@ -59,7 +59,9 @@ class ConsolidationFixture(ConsolidationTestCase):
         self.url = reverse("consolidation:consolidate", args=[self.response_a.pk])
 
     def page(self, **params):
+        """The page as a list (20 to a page); one value code at a time is tested on its own."""
         self.client.force_login(self.bob)
+        params.setdefault("show", "page")
         r = self.client.get(self.url, params)
         self.assertEqual(r.status_code, 200)
         return r.content.decode()
@@ -82,20 +84,22 @@ class ConsolidationPageTests(ConsolidationFixture):
     def test_it_gives_the_spread_and_flags_views_two_levels_apart(self):
         html = self.page(area="EC")
         ec1 = section(html, "EC1")
-        self.assertIn("<dd>1, 3, 4</dd>", ec1)  # lowest, median, highest
+        self.assertIn("<dd>From 1 to 4 (1, 3, 4); median 3</dd>", ec1)
         self.assertIn("Views differ by 3 levels", ec1)
         self.assertIn('<span aria-hidden="true">⚠ </span>', ec1)  # an icon as well as words
         self.assertIn("Adopt the suggested level (3)", ec1)
         ec2 = section(html, "EC2")
-        self.assertIn("<dd>2, 2, 2</dd>", ec2)
+        self.assertIn("<dd>All at level 2 (2, 2); median 2</dd>", ec2)
         self.assertNotIn("Views differ", ec2)
-        self.assertIn("2 levels, 1 not answered yet", ec2)
+        self.assertIn("2 colleagues gave a level; 1 has not answered yet", ec2)
         self.assertIn("Adopt the suggested level (2)", ec2)
 
     def test_not_yet_assessed_is_shown_but_left_out_of_the_figures(self):
         ec3 = section(self.page(area="EC"), "EC3")
-        self.assertIn("1 level, 1 “not yet assessed”, 1 not answered yet", ec3)
-        self.assertIn("<dd>4, 4, 4</dd>", ec3)
+        self.assertIn(
+            "1 colleague gave a level; 1 said “not yet assessed”; 1 has not answered yet", ec3
+        )
+        self.assertIn("<dd>All at level 4 (4); median 4</dd>", ec3)
         self.assertIn("Not yet assessed</td>", ec3)
         self.assertNotIn("Views differ", ec3)
 
@@ -103,7 +107,12 @@ class ConsolidationPageTests(ConsolidationFixture):
         esm1 = section(self.page(area="ESM"), "ESM1")
         self.assertIn("Carol Finch", esm1)
         self.assertNotIn("Dev Anand", esm1)
-        self.assertIn("<dd>1, 3, 5</dd>", esm1)
+        self.assertIn("<dd>From 1 to 5 (1, 5); median 3</dd>", esm1)
+        # The suggestion is not the median here, and the page says why.
+        self.assertIn(
+            "The median, 3, falls between 1 and 5: the lower of the two is suggested.", esm1
+        )
+        self.assertIn("Adopt the suggested level (1)", esm1)
 
     def test_it_gathers_every_comment(self):
         ec1 = section(self.page(area="EC"), "EC1")
@@ -134,6 +143,48 @@ class ConsolidationPageTests(ConsolidationFixture):
         )
         self.assertIn("<dt>Waiting for a decision</dt><dd><strong>4</strong> value codes", html)
         self.assertIn("59, of which 4 have views from colleagues", html)
+
+
+class OneAtATimeTests(ConsolidationFixture):
+    """By default the lead works through one value code at a time, keeping the filters."""
+
+    def get(self, **params):
+        self.client.force_login(self.bob)
+        r = self.client.get(self.url, params)
+        self.assertEqual(r.status_code, 200)
+        return r.content.decode()
+
+    def test_by_default_it_shows_one_value_code_with_the_next(self):
+        html = self.get()
+        self.assertEqual(codes_on(html), ["EC1"])
+        self.assertIn("Value code 1 of 59", html)
+        self.assertIn('rel="next">Next<span class="visually-hidden"> value code</span>: EC2', html)
+        self.assertNotIn('rel="prev"', html)
+        self.assertIn('<option value="one" selected>One value code at a time</option>', html)
+
+    def test_previous_and_next_keep_the_filters(self):
+        html = self.get(open="1", page="2")
+        self.assertEqual(codes_on(html), ["EC2"])
+        self.assertIn("Value code 2 of 4 matching these filters", html)
+        self.assertIn('href="?open=1&amp;page=1" rel="prev">', html)
+        self.assertIn(": EC1</a>", html)
+        self.assertIn('href="?open=1&amp;page=3" rel="next">', html)
+        self.assertIn(": EC3<span", html)
+
+    def test_the_last_has_no_next(self):
+        html = self.get(differ="1", page="2")
+        self.assertEqual(codes_on(html), ["ESM1"])
+        self.assertNotIn('rel="next"', html)
+
+    def test_twenty_to_a_page_on_request(self):
+        html = self.get(show="page")
+        self.assertEqual(len(codes_on(html)), 20)
+        self.assertIn("Page 1 of 3", html)
+
+    def test_an_unknown_choice_is_refused(self):
+        self.client.force_login(self.bob)
+        r = self.client.get(self.url, {"show": "all-at-once"})
+        self.assertEqual(r.status_code, 400)
 
 
 class FilterTests(ConsolidationFixture):
@@ -188,7 +239,7 @@ class FilterTests(ConsolidationFixture):
 
     def test_htmx_redraws_only_the_results(self):
         self.client.force_login(self.bob)
-        r = self.client.get(self.url, {"differ": "1"}, HTTP_HX_REQUEST="true")
+        r = self.client.get(self.url, {"differ": "1", "show": "page"}, HTTP_HX_REQUEST="true")
         html = r.content.decode()
         self.assertEqual(codes_on(html), ["EC1", "ESM1"])
         self.assertNotIn("<h1>", html)

@@ -26,7 +26,8 @@ from diagnostic.frameworks.levels import scale_for
 # Value codes per page: 59 value codes with eight contributors each is a long page to read
 # and to render, so it comes in pages (filters narrow it further).
 PER_PAGE = 20
-FILTER_FIELDS = ("area", "differ", "open")
+FILTER_FIELDS = ("area", "differ", "open", "show")
+ONE_AT_A_TIME = "one"
 
 
 class FilterForm(forms.Form):
@@ -37,6 +38,13 @@ class FilterForm(forms.Form):
         label="Only where views differ by two levels or more", required=False
     )
     open = forms.BooleanField(label="Only value codes waiting for a decision", required=False)
+    # Fifty-nine value codes with every colleague's view make a very long page: by default the
+    # lead works through them one at a time (previous and next keep the filters).
+    show = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[(ONE_AT_A_TIME, "One value code at a time"), ("page", f"{PER_PAGE} to a page")],
+    )
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,9 +151,16 @@ def _page_context(
         for r in shown:
             if r.value_code.code == adopt["code"]:
                 r.adopt = adopt
-    page = Paginator(shown, PER_PAGE if paginate else max(1, len(shown))).get_page(
-        params.get("page")
-    )
+    one = form.is_valid() and form.cleaned_data["show"] in ("", ONE_AT_A_TIME)
+    per_page = (1 if one else PER_PAGE) if paginate else max(1, len(shown))
+    page = Paginator(shown, per_page).get_page(params.get("page"))
+    neighbours = {}
+    if one and paginate and shown:
+        i = page.number - 1
+        neighbours = {
+            "previous": shown[i - 1].value_code if i > 0 else None,
+            "next": shown[i + 1].value_code if i + 1 < len(shown) else None,
+        }
     levels = {lv.number: lv for lv in _levels_of(response.round.framework_version_id)}
     _decorate(page.object_list, levels)
     filters = _filters_from(params)
@@ -161,12 +176,14 @@ def _page_context(
         "query_string": without_page.urlencode(),
         "filters": filters,
         "filter_form": form,
-        "filtering": bool(without_page),
+        "filtering": any(k != "show" for k in without_page),
         "area": area,
         "areas": areas,
         "counts": _counts(rows),
         "area_counts": _area_counts(rows, areas),
         "matching": len(shown),
+        "one_at_a_time": one and paginate,
+        "neighbours": neighbours,
         "levels": list(levels.values()),
         "can_write": response.is_editable,
     }

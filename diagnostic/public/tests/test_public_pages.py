@@ -147,3 +147,18 @@ class HomePageDescribesTheCurrentFrameworkTests(TestCase):
             "and 4 enablers",
             text,
         )
+
+
+class FaviconTests(TestCase):
+    def test_it_serves_the_site_icon_at_the_usual_address(self):
+        r = self.client.get("/favicon.ico")
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r["Content-Type"], "image/vnd.microsoft.icon")
+        self.assertEqual(r.content[:4], b"\x00\x00\x01\x00")  # an ICO file's header
+        self.assertIn("max-age=86400", r["Cache-Control"])
+
+    def test_every_page_links_to_it(self):
+        self.assertContains(self.client.get("/"), 'rel="icon" href="/static/img/favicon.ico"')
+
+    def test_it_refuses_post(self):
+        self.assertEqual(self.client.post("/favicon.ico").status_code, 405)

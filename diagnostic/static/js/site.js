@@ -13,5 +13,10 @@
     if (switcher) {
       switcher.addEventListener("change", function () { switcher.form.submit(); });
     }
+    // A questionnaire's contents are a sidebar, open, on a wide screen; on a phone they stay
+    // folded so the question comes first.
+    if (window.matchMedia("(min-width: 50.01rem)").matches) {
+      document.querySelectorAll("details[data-open-when-wide]").forEach(function (d) { d.open = true; });
+    }
   });
 })();

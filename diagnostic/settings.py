@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "diagnostic.analytics",
     "diagnostic.plans",
     "diagnostic.consolidation",
+    "diagnostic.support",
     "diagnostic.demo",
 ]
 

@@ -88,8 +88,9 @@ def adviser_facts(version_id: int, *, day: dt.date | None = None) -> list[Advise
     start, end = quarter_of(day or timezone.localdate())
     advisers = (
         Adviser.objects.filter(active=True)
-        .annotate(booked=Sum("offers__adviser_days",
-                             filter=Q(offers__starts_on__range=(start, end))))  # fmt: skip
+        .annotate(
+            booked=Sum("offers__adviser_days", filter=Q(offers__starts_on__range=(start, end)))
+        )  # fmt: skip
         .prefetch_related("regions", "key_areas", "value_codes")
     )
     out = []
@@ -366,9 +367,7 @@ def effect_rows(offers, *, national: bool, region_id: int | None = None) -> list
         # The later round may be on the same version only (next_round), so ids carry over.
         after = _levels(later.pk, region_id=region_id, **kwargs)
         result = measures.effect(before, after, g["attended"])
-        hidden = suppressed(
-            min(result["took_part"]["n"], result["others"]["n"]), national=national
-        )
+        hidden = suppressed(min(result["took_part"]["n"], result["others"]["n"]), national=national)
         row.update(result=None if hidden else result, suppressed=hidden)
         rows.append(row)
     rows.sort(key=lambda r: (-r["round"].opens_on.toordinal(), str(r["aim"])))

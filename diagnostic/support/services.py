@@ -197,7 +197,10 @@ def do_send_invitations(*, by: User, offer: Offer) -> tuple[int, int]:
                 send_mail(f"Support offered: {offer.title}", body, None, [lead.email])
                 emails += 1
             inv.status, inv.invited_at, inv.emails_sent = (
-                Invitation.Status.INVITED, timezone.now(), len(leads))
+                Invitation.Status.INVITED,
+                timezone.now(),
+                len(leads),
+            )
             inv.save(update_fields=["status", "invited_at", "emails_sent"])
             councils += 1
         record("support.invitations_sent", actor=by, obj=offer, councils=councils, emails=emails)

@@ -29,12 +29,12 @@ from diagnostic.organisations.models import Organisation
 from diagnostic.testing import make_user
 
 OVERRIDES = {
-    "A": {"EC1": dict(current_level=2, target_level=4, priority="high")},
-    "N1": {"EC1": dict(current_level=1, target_level=3, priority="medium")},
-    "N2": {"EC1": dict(want_support=True)},
-    "N3": {"EC1": dict(current_level=4, could_share=True)},
-    "B": {"EC1": dict(current_level=1, target_level=2, priority="low")},
-    "S1": {"EC2": dict(want_support=True)},
+    "A": {"EC1": {"current_level": 2, "target_level": 4, "priority": "high"}},
+    "N1": {"EC1": {"current_level": 1, "target_level": 3, "priority": "medium"}},
+    "N2": {"EC1": {"want_support": True}},
+    "N3": {"EC1": {"current_level": 4, "could_share": True}},
+    "B": {"EC1": {"current_level": 1, "target_level": 2, "priority": "low"}},
+    "S1": {"EC2": {"want_support": True}},
 }
 
 

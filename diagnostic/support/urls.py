@@ -16,7 +16,9 @@ urlpatterns = [
     path("support/offers.xlsx", views.offers_xlsx, name="offers_xlsx"),
     path("support/offers/<int:offer_id>/", views.offer, name="offer"),
     path("support/offers/<int:offer_id>/invite/", views.offer_invite, name="offer_invite"),
-    path("support/offers/<int:offer_id>/attendance/", views.offer_attendance, name="offer_attendance"),
+    path(
+        "support/offers/<int:offer_id>/attendance/", views.offer_attendance, name="offer_attendance"
+    ),
     path("support/invitations/<int:invitation_id>/", views.invitation, name="invitation"),
     path("support/effect/", views.effect, name="effect"),
 ]

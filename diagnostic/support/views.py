@@ -20,8 +20,8 @@ from diagnostic.analytics.cache import cached
 from diagnostic.assessments.models import Round
 from diagnostic.frameworks.models import KeyArea, ValueCode
 from diagnostic.organisations.models import Organisation, Region
-from diagnostic.support import exports, queries, services
 from diagnostic.support import charts as support_charts
+from diagnostic.support import exports, queries, services
 from diagnostic.support.forms import AdviserForm, AttendanceForm, FocusFilterForm, OfferForm
 from diagnostic.support.models import Invitation
 
@@ -44,7 +44,9 @@ def _focus(request):
     access.require_support_reader(request.user)
     national = access.is_national(request.user)
     rounds = _rounds()
-    regions = None if national else Region.objects.filter(pk__in=access.led_region_ids(request.user))
+    regions = (
+        None if national else Region.objects.filter(pk__in=access.led_region_ids(request.user))
+    )
     initial = {"round": rounds.first(), "region": regions.first() if regions is not None else None}
     form = FocusFilterForm(request.GET or None, rounds=rounds, regions=regions, national=national,
                            initial=initial)  # fmt: skip
@@ -224,7 +226,9 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
             form.add_error(None, exc)
         else:
             queries.bump_support()
-            messages.success(request, f"Offer planned for {len(orgs)} councils. Send the invitations when ready.")
+            messages.success(
+                request, f"Offer planned for {len(orgs)} councils. Send the invitations when ready."
+            )
             return redirect("support:offer", offer_id=offer.pk)
     ctx = {"form": form, "round": rnd, "item": item, "region": region,
            "query_string": request.GET.urlencode()}  # fmt: skip
@@ -234,7 +238,9 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
 @login_required
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id)
-    invitations = list(offer.invitations.select_related("organisation").order_by("organisation__name"))
+    invitations = list(
+        offer.invitations.select_related("organisation").order_by("organisation__name")
+    )
     invited = [i for i in invitations if i.status != Invitation.Status.CHOSEN]
     can_manage = _can_manage(request.user, offer)
     form = AttendanceForm(invitations=invited,
@@ -340,4 +346,3 @@ def offers_xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(exports.offers_xlsx(rows, invitations), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="support-offers.xlsx"'
     return response
-

@@ -128,7 +128,9 @@ class SuppressionTests(SupportTestCase):
             self.assertTrue(row["suppressed"])
             self.assertEqual({row[k] for k in FIGURES}, {None})
         for cell in r.context["heat"]["rows"][0]["cells"]:
-            self.assertEqual((cell["suppressed"], cell["unmet"], cell["demand"]), (True, None, None))
+            self.assertEqual(
+                (cell["suppressed"], cell["unmet"], cell["demand"]), (True, None, None)
+            )
         self.assertTrue(r.context["by_region"][0]["suppressed"])
         self.assertContains(r, "Fewer than 5 councils: not shown")
         r = self.client.get(reverse("support:councils", args=[self.ec.pk]))
@@ -197,7 +199,9 @@ class DrillDownTests(SupportTestCase):
 
     def test_an_item_of_another_framework_or_missing_is_404(self):
         self.client.force_login(self.erin)
-        self.assertEqual(self.client.get(reverse("support:councils", args=[987654])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("support:councils", args=[987654])).status_code, 404
+        )
         last = self.codes[-1]  # a value code's id, asked for as a key area: no such key area
         self.assertFalse(self.framework.keyareas.filter(pk=last.pk).exists())
         self.assertEqual(self.client.get(self.url(last, by="key_area")).status_code, 404)

@@ -225,7 +225,7 @@ def do_reply(*, by: User, invitation: Invitation, accept: bool) -> Invitation:
         inv.responded_at, inv.responded_by = timezone.now(), by
         inv.save(update_fields=["status", "responded_at", "responded_by"])
         record("support.invitation_" + ("accepted" if accept else "declined"), actor=by, obj=inv,
-               offer=inv.offer_id, organisation=inv.organisation.gss_code)  # fmt: skip
+               organisation=inv.organisation, offer=inv.offer_id)  # fmt: skip
     return inv
 
 

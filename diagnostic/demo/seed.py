@@ -320,6 +320,11 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_contributors,
 ]
 
+# Support targeting: advisers, offers from the 2021 results, their effect (after the rounds).
+from diagnostic.demo.support import step_support  # noqa: E402
+
+STEPS.append(step_support)
+
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:
     rows = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import median
 
 from diagnostic.plans.rules import UNCHOSEN_WEIGHT, WEIGHTS
@@ -106,25 +106,18 @@ class Cell:
 
     region_id: int
     item_id: int
-    organisations: set[int] = field(default_factory=set)  # councils whose answers are counted
-    needing: set[int] = field(default_factory=set)
-    wanting: set[int] = field(default_factory=set)
+    organisations: int = 0  # councils whose answers are counted (the base for suppression)
+    demand: int = 0  # councils needing support
+    wanting: int = 0  # councils ticking "we would welcome support"
     weighted_gap: int = 0
-    sharing: set[int] = field(default_factory=set)
+    peers: int = 0  # councils able to share
     adviser_days: float = 0.0
-
-    @property
-    def demand(self) -> int:
-        return len(self.needing)
-
-    @property
-    def peers(self) -> int:
-        return len(self.sharing)
 
     @property
     def supply(self) -> float:
         return (
-            self.peers * COUNCILS_PER_SHARING_COUNCIL + self.adviser_days * COUNCILS_PER_ADVISER_DAY
+            self.peers * COUNCILS_PER_SHARING_COUNCIL
+            + self.adviser_days * COUNCILS_PER_ADVISER_DAY
         )
 
     @property
@@ -143,32 +136,49 @@ def cells(
     """Every (region, item) cell. `by` is "key_area" or "value_code".
 
     `include` narrows the demand side (e.g. one council type or cluster); supply always counts
-    every council of the region, since any council there can help.
+    every council of the region, since any council there can help. (`support/queries.py`
+    computes the same counts in the database; a test checks the two agree.)
     """
     key = (lambda a: a.key_area_id) if by == "key_area" else (lambda a: a.value_code_id)
-    out: dict[tuple[int, int], Cell] = {}
+    sets: dict[tuple[int, int], dict] = {}
+    gaps: dict[tuple[int, int], int] = defaultdict(int)
     vc_area: dict[int, int] = {}
     for a in answers:
         vc_area[a.value_code_id] = a.key_area_id
         k = (a.region_id, key(a))
-        cell = out.get(k)
-        if cell is None:
-            cell = out[k] = Cell(region_id=a.region_id, item_id=key(a))
+        s = sets.setdefault(k, {"orgs": set(), "needing": set(), "wanting": set(), "sharing": set()})
         if a.can_share(expert):
-            cell.sharing.add(a.organisation_id)
+            s["sharing"].add(a.organisation_id)
         if include is not None and not include(a):
             continue
-        cell.organisations.add(a.organisation_id)
-        cell.weighted_gap += a.gap
+        s["orgs"].add(a.organisation_id)
+        gaps[k] += a.gap
         if a.needs_support:
-            cell.needing.add(a.organisation_id)
+            s["needing"].add(a.organisation_id)
         if a.want_support:
-            cell.wanting.add(a.organisation_id)
-    for cell in out.values():
+            s["wanting"].add(a.organisation_id)
+    out = {
+        k: Cell(region_id=k[0], item_id=k[1], organisations=len(s["orgs"]),
+                demand=len(s["needing"]), wanting=len(s["wanting"]), weighted_gap=gaps[k],
+                peers=len(s["sharing"]))
+        for k, s in sets.items()
+    }  # fmt: skip
+    add_advisers(out, advisers, by=by, vc_area=vc_area)
+    return out
+
+
+def add_advisers(
+    cell_map: dict[tuple[int, int], Cell],
+    advisers: Sequence[AdviserFact],
+    *,
+    by: str,
+    vc_area: dict[int, int],
+) -> None:
+    """Put each cell's adviser days in: the days of every adviser covering its region and item."""
+    for cell in cell_map.values():
         cell.adviser_days = sum(
             ad.days_in(cell.region_id) for ad in advisers if ad.covers(cell.item_id, by, vc_area)
         )
-    return out
 
 
 @dataclass
@@ -192,9 +202,9 @@ def totals(cell_map: dict[tuple[int, int], Cell]) -> dict[int, Total]:
     out: dict[int, Total] = {}
     for cell in cell_map.values():
         t = out.setdefault(cell.item_id, Total(cell.item_id))
-        t.organisations += len(cell.organisations)
+        t.organisations += cell.organisations
         t.demand += cell.demand
-        t.wanting += len(cell.wanting)
+        t.wanting += cell.wanting
         t.weighted_gap += cell.weighted_gap
         t.peers += cell.peers
         t.adviser_days += cell.adviser_days

@@ -13,7 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from diagnostic.analytics.queries import hide
@@ -21,6 +22,7 @@ from diagnostic.analytics.stats import suppressed
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.models import KeyArea, Level, ValueCode
 from diagnostic.organisations.models import Cluster, OrganisationType, Region
+from diagnostic.plans.rules import UNCHOSEN_WEIGHT, WEIGHTS
 from diagnostic.support import measures
 from diagnostic.support.measures import AdviserFact, AnswerFact
 from diagnostic.support.models import Adviser, Invitation, Offer, quarter_of
@@ -116,6 +118,100 @@ def _include(scope: SupportScope):
     return include
 
 
+def _weight():
+    """The priority weight as SQL, from the action plan's weights (`measures.weighted_gap`)."""
+    return Case(
+        *[When(priority=p, then=Value(w)) for p, w in WEIGHTS.items()],
+        default=Value(UNCHOSEN_WEIGHT),
+        output_field=IntegerField(),
+    )
+
+
+def _has_gap() -> Q:
+    """SQL for `measures.weighted_gap(...) > 0`: a level, a higher target, a weighted priority."""
+    zero = [p for p, w in WEIGHTS.items() if w == 0] + ([""] if UNCHOSEN_WEIGHT == 0 else [])
+    return Q(current_level__gte=1, target_level__gt=F("current_level")) & ~Q(priority__in=zero)
+
+
+def _include_q(scope: SupportScope) -> Q:
+    q = Q()
+    if scope.org_type:
+        q &= Q(response__organisation__type=scope.org_type)
+    if scope.cluster_id:
+        members = Cluster.organisations.through.objects.filter(cluster_id=scope.cluster_id)
+        q &= Q(response__organisation_id__in=members.values("organisation_id"))
+    return q
+
+
+def _submitted(round_id: int, region_id: int | None = None):
+    qs = Answer.objects.filter(
+        response__round_id=round_id, response__status=SUBMITTED, current_level__isnull=False
+    )
+    if region_id:
+        qs = qs.filter(response__organisation__region_id=region_id)
+    return qs
+
+
+def _demand_aggregates(include: Q) -> dict:
+    """Per group: councils counted, needing support, wanting support, and the weighted gap."""
+    gap = Case(
+        When(_has_gap(), then=(F("target_level") - F("current_level")) * _weight()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return {
+        "organisations": Count("response", distinct=True, filter=include),
+        "demand": Count("response", distinct=True,
+                        filter=include & (Q(want_support=True) | _has_gap())),
+        "wanting": Count("response", distinct=True, filter=include & Q(want_support=True)),
+        "weighted_gap": Coalesce(Sum(gap, filter=include), Value(0)),
+    }  # fmt: skip
+
+
+def cell_counts(scope: SupportScope, by: str, expert: frozenset[int]) -> dict:
+    """`measures.cells` worked out in the database, in one query whatever the number of
+    councils (adviser days are put in by `measures.add_advisers`)."""
+    item = "value_code__key_area_id" if by == "key_area" else "value_code_id"
+    field = "response__organisation__region_id"
+    rows = (
+        _submitted(scope.round_id, scope.region_id)
+        .values(field, item)
+        .annotate(
+            **_demand_aggregates(_include_q(scope)),
+            peers=Count("response", distinct=True,
+                        filter=Q(could_share=True, current_level__in=sorted(expert))),
+        )  # fmt: skip
+        .order_by()
+    )
+    return {
+        (r[field], r[item]): measures.Cell(
+            region_id=r[field], item_id=r[item], organisations=r["organisations"],
+            demand=r["demand"], wanting=r["wanting"], weighted_gap=r["weighted_gap"],
+            peers=r["peers"],
+        )  # fmt: skip
+        for r in rows
+    }
+
+
+def groups_by(scope: SupportScope, dimension: str) -> dict:
+    """`measures.by_group` in the database: per council type, or per cluster (a council in two
+    clusters counts in both)."""
+    field = {"type": "response__organisation__type",
+             "cluster": "response__organisation__clusters"}[dimension]  # fmt: skip
+    rows = (
+        _submitted(scope.round_id, scope.region_id)
+        .filter(_include_q(scope))
+        .exclude(**{f"{field}__isnull": True})
+        .values(field)
+        .annotate(**_demand_aggregates(Q()))
+        .order_by()
+    )
+    return {
+        r[field]: {k: r[k] for k in ("organisations", "demand", "wanting", "weighted_gap")}
+        for r in rows
+    }
+
+
 def _items(version_id: int, by: str) -> list:
     model = KeyArea if by == "key_area" else ValueCode
     return list(model.objects.filter(version_id=version_id).order_by("position"))
@@ -131,10 +227,15 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     rnd = Round.objects.get(pk=scope.round_id)
     version_id = rnd.framework_version_id
     expert = expert_levels_of(rnd.pk)
-    facts = answer_facts(rnd.pk, region_id=scope.region_id)
     advisers = adviser_facts(version_id)
-    include = _include(scope)
-    cell_map = measures.cells(facts, advisers, by=scope.by, expert=expert, include=include)
+    vc_area = dict(ValueCode.objects.filter(version_id=version_id).values_list("pk", "key_area_id"))
+    area_cells = cell_counts(scope, "key_area", expert)
+    measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
+    if scope.by == "key_area":
+        cell_map = area_cells
+    else:
+        cell_map = cell_counts(scope, scope.by, expert)
+        measures.add_advisers(cell_map, advisers, by=scope.by, vc_area=vc_area)
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
     by_id = {it.pk: it for it in items}
@@ -154,7 +255,7 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
             row["key_area_id"] = item.key_area_id
         ranking.append(hide(row) if row["suppressed"] else row)
     regions = _region_names()
-    heat = _heat(facts, advisers, expert, include, version_id, regions, national=national)
+    heat = _heat(area_cells, version_id, regions, national=national)
     out = {
         "ranking": ranking,
         "heat": heat,
@@ -167,24 +268,20 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     out["expert_names"] = [out["level_names"].get(n, str(n)) for n in out["expert_levels"]]
     if national:
         labels = dict(OrganisationType.choices)
-        shown = [f for f in facts if include is None or include(f)]
         out["by_type"] = sorted(
-            ({"label": labels.get(k, k), **v}
-             for k, v in measures.by_group(shown, lambda f: [f.org_type]).items()),
-            key=lambda r: -r["demand"],
-        )  # fmt: skip
+            ({"label": labels.get(k, k), **v} for k, v in groups_by(scope, "type").items()),
+            key=lambda r: (-r["demand"], r["label"]),
+        )
         names = dict(Cluster.objects.values_list("pk", "name"))
         out["by_cluster"] = sorted(
-            ({"label": names.get(k, k), **v}
-             for k, v in measures.by_group(shown, lambda f: f.cluster_ids).items()),
-            key=lambda r: -r["demand"],
-        )  # fmt: skip
+            ({"label": names.get(k, k), **v} for k, v in groups_by(scope, "cluster").items()),
+            key=lambda r: (-r["demand"], r["label"]),
+        )
     return out
 
 
-def _heat(facts, advisers, expert, include, version_id, regions, *, national: bool) -> dict:
+def _heat(cell_map, version_id, regions, *, national: bool) -> dict:
     """Unmet demand per region × key area, with demand, supply and councils per cell."""
-    cell_map = measures.cells(facts, advisers, by="key_area", expert=expert, include=include)
     areas = _items(version_id, "key_area")
     region_ids = sorted({r for r, _ in cell_map}, key=lambda r: regions.get(r, ""))
     rows = []
@@ -192,7 +289,7 @@ def _heat(facts, advisers, expert, include, version_id, regions, *, national: bo
         cells = []
         for area in areas:
             c = cell_map.get((rid, area.pk))
-            n = len(c.organisations) if c else 0
+            n = c.organisations if c else 0
             hidden = suppressed(n, national=national)
             cells.append({
                 "area": area.name, "area_code": area.code, "area_id": area.pk, "organisations": n,

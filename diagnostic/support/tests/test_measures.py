@@ -86,7 +86,7 @@ class WeightedGapTests(TestCase):
 
 
 def figures(cell):
-    return (len(cell.organisations), cell.demand, len(cell.wanting), cell.weighted_gap,
+    return (cell.organisations, cell.demand, cell.wanting, cell.weighted_gap,
             cell.peers, cell.adviser_days, cell.supply, cell.unmet)  # fmt: skip
 
 

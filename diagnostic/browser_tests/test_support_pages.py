@@ -49,6 +49,8 @@ class SupportPagesTests(BrowserTestCase):
             responses[key] = Response.objects.create(
                 round=self.round, organisation=org, consent_regional_sharing=True
             )
+        # Every North West council consents to regional sharing, so Dana sees them named.
+        Response.objects.filter(pk=ra.pk).update(consent_regional_sharing=True)
         for key, response in responses.items():
             submit_answers(response, codes, OVERRIDES.get(key, {}))
         self.ec = self.framework.keyareas.get(code="EC")
@@ -79,7 +81,7 @@ class SupportPagesTests(BrowserTestCase):
         first.get_by_role("link", name=re.compile("^Councils")).click()
         page.wait_for_url(re.compile(r"/support/items/\d+/"))
         expect(page.get_by_role("table").locator("caption")).to_have_text(
-            "Councils needing support or able to share (3)"
+            "Councils needing support or able to share (4)"
         )
         self.assert_accessible(page, "Councils behind a figure")
 
@@ -97,9 +99,9 @@ class SupportPagesTests(BrowserTestCase):
         page.get_by_label("Adviser days it books").fill("2")
         page.get_by_role("button", name="Plan the offer").click()
         page.wait_for_url(re.compile(r"/support/offers/\d+/$"))
-        expect(page.get_by_role("table").locator("caption")).to_have_text("Councils chosen (2)")
+        expect(page.get_by_role("table").locator("caption")).to_have_text("Councils chosen (3)")
         page.get_by_role("button", name="Send invitations").click()
-        expect(page.get_by_role("status")).to_contain_text("Invited 1 councils")
+        expect(page.get_by_role("status")).to_contain_text("Invited 2 councils (2 emails to their leads)")
         self.assert_accessible(page, "An offer with invitations sent")
 
     def test_the_adviser_register_an_invitation_and_whether_it_helped(self):

@@ -116,8 +116,7 @@ class Cell:
     @property
     def supply(self) -> float:
         return (
-            self.peers * COUNCILS_PER_SHARING_COUNCIL
-            + self.adviser_days * COUNCILS_PER_ADVISER_DAY
+            self.peers * COUNCILS_PER_SHARING_COUNCIL + self.adviser_days * COUNCILS_PER_ADVISER_DAY
         )
 
     @property
@@ -146,7 +145,9 @@ def cells(
     for a in answers:
         vc_area[a.value_code_id] = a.key_area_id
         k = (a.region_id, key(a))
-        s = sets.setdefault(k, {"orgs": set(), "needing": set(), "wanting": set(), "sharing": set()})
+        s = sets.setdefault(
+            k, {"orgs": set(), "needing": set(), "wanting": set(), "sharing": set()}
+        )
         if a.can_share(expert):
             s["sharing"].add(a.organisation_id)
         if include is not None and not include(a):

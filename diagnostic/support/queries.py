@@ -178,15 +178,22 @@ def cell_counts(scope: SupportScope, by: str, expert: frozenset[int]) -> dict:
         .values(field, item)
         .annotate(
             **_demand_aggregates(_include_q(scope)),
-            peers=Count("response", distinct=True,
-                        filter=Q(could_share=True, current_level__in=sorted(expert))),
+            peers=Count(
+                "response",
+                distinct=True,
+                filter=Q(could_share=True, current_level__in=sorted(expert)),
+            ),
         )  # fmt: skip
         .order_by()
     )
     return {
         (r[field], r[item]): measures.Cell(
-            region_id=r[field], item_id=r[item], organisations=r["organisations"],
-            demand=r["demand"], wanting=r["wanting"], weighted_gap=r["weighted_gap"],
+            region_id=r[field],
+            item_id=r[item],
+            organisations=r["organisations"],
+            demand=r["demand"],
+            wanting=r["wanting"],
+            weighted_gap=r["weighted_gap"],
             peers=r["peers"],
         )  # fmt: skip
         for r in rows
@@ -370,6 +377,21 @@ def councils_behind(
                 why = "wants support" if fact.want_support else f"gap {fact.gap}"
                 row["needs"].append(f"{a.value_code.code} ({why})")
     return [r for r in councils.values() if r["needs"] or r["shares"]]
+
+
+def unnamed_councils(scope: SupportScope, item_id: int, organisations: int) -> int:
+    """How many councils behind a regional figure did not consent to be named: the figure's
+    councils minus those of them that consented. Listing the named ones beside a figure reveals
+    the rest's total by subtraction, so a view lists names only when this is 0 or at least 5."""
+    field = "value_code__key_area_id" if scope.by == "key_area" else "value_code_id"
+    named = (
+        _submitted(scope.round_id, scope.region_id)
+        .filter(**{field: item_id}, response__consent_regional_sharing=True)
+        .values("response_id")
+        .distinct()
+        .count()
+    )
+    return organisations - named
 
 
 # --- Offers and take-up -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Every submitted council answers all 59 value codes at level 3 with target 3, no priority and no
 flags (no demand, no supply), except:
 
-North West (6 submitted: Council A and N1–N5):
+North West (8 submitted: Council A and N1–N7; A, N4–N7 do not consent to regional sharing):
   Council A  EC1 2 → 4 high: weighted gap 6           (no consent to regional sharing)
   N1         EC1 1 → 3 medium: gap 4                  (consents)
   N2         EC1 wants support                        (consents)
@@ -12,9 +12,9 @@ South East (4 submitted: Council B and S1–S3):
   Council B  EC1 1 → 2 low: gap 1
   S1         EC2 wants support
 
-Key area EC (Engaging councillors): North West demand 3 (A, N1, N2), weighted gap 10, peers 1
+Key area EC (Engaging councillors): North West councils 8, demand 3 (A, N1, N2), weighted gap 10, peers 1
 (N3), unmet 3 − 1 = 2; South East demand 2 (B, S1), gap 1, peers 0, unmet 2. Nationally:
-councils 10, demand 5, wanting 2, gap 11, peers 1, unmet 2 + 2 = 4. Every other key area: no
+councils 12, demand 5, wanting 2, gap 11, peers 1, unmet 2 + 2 = 4. Every other key area: no
 demand. Sam leads the South East, where fewer than 5 councils submitted.
 """
 
@@ -58,7 +58,8 @@ class SupportTestCase(AssessmentTestCase):
         for key, region, consent in [
             ("N1", cls.north_west, True), ("N2", cls.north_west, True),
             ("N3", cls.north_west, True), ("N4", cls.north_west, False),
-            ("N5", cls.north_west, False), ("S1", cls.south_east, False),
+            ("N5", cls.north_west, False), ("N6", cls.north_west, False),
+            ("N7", cls.north_west, False), ("S1", cls.south_east, False),
             ("S2", cls.south_east, False), ("S3", cls.south_east, False),
         ]:  # fmt: skip
             org = Organisation.objects.create(

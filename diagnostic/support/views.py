@@ -119,11 +119,25 @@ def councils(request: HttpRequest, item_id: int) -> HttpResponse:
     row = next((r for r in figures["ranking"] if r["id"] == item.pk), None)
     hidden = row is None or row["suppressed"]
     named = None if national else access.led_region_ids(request.user)
-    rows = [] if hidden else queries.councils_behind(scope, item.pk, named_region_ids=named)
+    unnamed_few = not hidden and not national and _few_unnamed(scope, item, row)
+    rows = (
+        [] if hidden or unnamed_few
+        else queries.councils_behind(scope, item.pk, named_region_ids=named)
+    )  # fmt: skip
     ctx = {"round": rnd, "item": item, "row": row, "hidden": hidden, "councils": rows,
+           "unnamed_few": unnamed_few,
            "national": national, "scope": scope, "query_string": request.GET.urlencode(),
            "can_plan": access.can_manage_support(request.user)}  # fmt: skip
     return render(request, "support/councils.html", ctx)
+
+
+def _few_unnamed(scope, item, row) -> bool:
+    """Between 1 and 4 councils behind the figure did not agree to be named: listing the others
+    would reveal their total by subtraction (docs/decisions/0022-support-targeting.md)."""
+    from diagnostic.analytics.stats import suppressed
+
+    unnamed = queries.unnamed_councils(scope, item.pk, row["organisations"])
+    return unnamed > 0 and suppressed(unnamed, national=False)
 
 
 # --- Advisers -----------------------------------------------------------------------------------
@@ -201,8 +215,12 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     if not access.is_national_admin(request.user) and region is None:
         raise Http404
     named = None if national else access.led_region_ids(request.user)
-    candidates = [c for c in queries.councils_behind(scope, item.pk, named_region_ids=named)
-                  if c["needs"]]  # fmt: skip
+    row = next((r for r in _figures(rnd, scope, national)["ranking"] if r["id"] == item.pk), None)
+    if not national and (row is None or row["suppressed"] or _few_unnamed(scope, item, row)):
+        candidates = []  # no council can be named here (see `councils`)
+    else:
+        candidates = [c for c in queries.councils_behind(scope, item.pk, named_region_ids=named)
+                      if c["needs"]]  # fmt: skip
     choices = [(c["organisation"].pk, f"{c['organisation'].name}: {', '.join(c['needs'])}")
                for c in candidates]  # fmt: skip
     adv = queries.advisers_for(None if region is None else {region.pk}).filter(active=True)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from diagnostic.assessments.models import Response
 from diagnostic.organisations.models import Cluster
 from diagnostic.support.models import Adviser
 from diagnostic.support.testing import SupportTestCase
@@ -32,9 +33,9 @@ class RankingTests(SupportTestCase):
         r = self.get(self.erin)
         first = r.context["ranking"][0]
         self.assertEqual(first["code"], "EC")
-        # 10 councils; A, N1, N2, B, S1 need support; N2 and S1 want it; gap 6+4+1 = 11; N3
+        # 12 councils; A, N1, N2, B, S1 need support; N2 and S1 want it; gap 6+4+1 = 11; N3
         # shares; no advisers; unmet NW 3−1 = 2 plus SE 2 = 4.
-        self.assertEqual(figures(first), (10, 5, 2, 11, 1, 0, 4))
+        self.assertEqual(figures(first), (12, 5, 2, 11, 1, 0, 4))
         self.assertEqual([figures(row)[1:] for row in r.context["ranking"][1:]],
                          [(0, 0, 0, 0, 0, 0)] * 9)  # fmt: skip
         self.assertContains(r, "Fewer than 5", count=0)
@@ -45,12 +46,12 @@ class RankingTests(SupportTestCase):
         # EC1: A, N1, N2, B need support (gap 11), N3 shares: NW 3−1 = 2, SE 1 → unmet 3.
         # EC2: S1 wants support: unmet 1.
         self.assertEqual([(t["code"], figures(t)) for t in top],
-                         [("EC1", (10, 4, 1, 11, 1, 0, 3)), ("EC2", (10, 1, 1, 0, 0, 0, 1))])  # fmt: skip
+                         [("EC1", (12, 4, 1, 11, 1, 0, 3)), ("EC2", (12, 1, 1, 0, 0, 0, 1))])  # fmt: skip
 
     def test_a_regional_lead_sees_their_region_only(self):
         r = self.get(self.dana)
-        # NW only: 6 councils; A, N1, N2 need support; gap 10; N3 shares: unmet 2.
-        self.assertEqual(figures(r.context["ranking"][0]), (6, 3, 1, 10, 1, 0, 2))
+        # NW only: 8 councils; A, N1, N2 need support; gap 10; N3 shares: unmet 2.
+        self.assertEqual(figures(r.context["ranking"][0]), (8, 3, 1, 10, 1, 0, 2))
         self.assertEqual([row["label"] for row in r.context["heat"]["rows"]], ["North West"])
         self.assertNotIn("by_type", r.context)
         self.assertNotIn("type", r.context["form"].fields)
@@ -85,7 +86,7 @@ class RankingTests(SupportTestCase):
         adviser.key_areas.set([self.ec])
         r = self.get(self.erin)
         # 2 days in each region: NW 3 − (1 + 2) = 0; SE 2 − 2 = 0.
-        self.assertEqual(figures(r.context["ranking"][0]), (10, 5, 2, 11, 1, 4, 0))
+        self.assertEqual(figures(r.context["ranking"][0]), (12, 5, 2, 11, 1, 4, 0))
 
     def test_the_heat_map_and_map_show_unmet_demand_with_tables(self):
         r = self.get(self.erin)
@@ -163,7 +164,7 @@ class SuppressionTests(SupportTestCase):
         body = self.client.get(reverse("support:ranking_xlsx"), {"type": "metropolitan_borough"})
         ws = load_workbook(io.BytesIO(body.content))["Ranking"]
         self.assertEqual(list(ws.iter_rows(min_row=2, max_row=2, values_only=True))[0][3:],
-                         (6, 3, 1, 10, 1, 0, 2))  # fmt: skip
+                         (8, 3, 1, 10, 1, 0, 2))  # fmt: skip
 
     def test_the_national_team_sees_small_regions(self):
         self.client.force_login(self.nina)
@@ -197,6 +198,23 @@ class DrillDownTests(SupportTestCase):
         r = self.client.get(self.url(self.ec, region=self.south_east.pk))
         self.assertEqual(self.names(r), ["N1", "N2", "N3"])
 
+    def test_no_council_is_named_when_1_to_4_behind_the_figure_are_not(self):
+        """Listing the consenting councils beside a total would give away the total of the few
+        that did not consent: with N6 and N7 consenting, only A, N4 and N5 (3) are unnamed."""
+        Response.objects.filter(organisation__in=[self.councils["N6"], self.councils["N7"]]).update(
+            consent_regional_sharing=True
+        )
+        self.client.force_login(self.dana)
+        r = self.client.get(self.url(self.ec))
+        self.assertTrue(r.context["unnamed_few"])
+        self.assertEqual(r.context["councils"], [])
+        self.assertContains(r, "Between 1 and 4 of these councils did not agree")
+        self.assertNotContains(r, "N1 District Council")
+        r = self.client.get(reverse("support:offer_new", args=[self.ec.pk]))
+        self.assertEqual(r.context["form"].fields["councils"].choices, [])
+        self.client.force_login(self.erin)  # the national team names every council
+        self.assertEqual(len(self.client.get(self.url(self.ec)).context["councils"]), 6)
+
     def test_an_item_of_another_framework_or_missing_is_404(self):
         self.client.force_login(self.erin)
         self.assertEqual(
@@ -222,7 +240,7 @@ class RankingExportTests(SupportTestCase):
         self.assertEqual(wb.sheetnames, ["Ranking", "About"])
         rows = list(wb["Ranking"].iter_rows(values_only=True))
         self.assertEqual(rows[0][:4], ("rank", "code", "name", "councils"))
-        self.assertEqual(rows[1], (1, "EC", "Engaging councillors", 10, 5, 2, 11, 1, 0, 4))
+        self.assertEqual(rows[1], (1, "EC", "Engaging councillors", 12, 5, 2, 11, 1, 0, 4))
         about = dict(wb["About"].iter_rows(values_only=True))
         self.assertIn("Leader, Innovator", about["Definitions"])
         self.assertIn("broker", about["Not included"])

@@ -34,7 +34,9 @@ run = dash.run
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--database-url", default=run.DEFAULT_PG_URL)
     p.add_argument("--scale", type=int, default=10)
@@ -50,7 +52,9 @@ def main(argv=None) -> int:
         run.configure_django(args)
         log(f"== Seeding at scale {args.scale}")
         seeded = run.seed(args.scale, log)
-        log(f"  {seeded.organisations} organisations, {seeded.answers} answers in {seeded.seconds:.0f}s")
+        log(
+            f"  {seeded.organisations} organisations, {seeded.answers} answers in {seeded.seconds:.0f}s"
+        )
         rows = measure(args, log)
     finally:
         run.close_connections()
@@ -89,7 +93,9 @@ def measure(args, log) -> list[dict]:
     n_served, n_uncached = (5, 3) if args.quick else (60, 12)
     admin = User.objects.get(email__startswith="bench-admin")
     region = Region.objects.get(code="E12000002")
-    lead = User.objects.create_user("bench-region@bench.example", "x" * 20, full_name="Bench Region")
+    lead = User.objects.create_user(
+        "bench-region@bench.example", "x" * 20, full_name="Bench Region"
+    )
     Membership.objects.create(user=lead, role=Role.REGIONAL_LEAD, region=region)
     closed = (
         Round.objects.filter(status=Round.Status.CLOSED).order_by("-opens_on").first()
@@ -152,7 +158,9 @@ def render(args, seeded, rows) -> str:
     for r in rows:
         result = "—" if r["ok"] is None else ("pass" if r["ok"] else "**FAIL**")
         extra = f" ({r['extra']})" if r.get("extra") else ""
-        lines.append(f"| {r['what']}{extra} | {r['n']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['bar']} | {result} |")
+        lines.append(
+            f"| {r['what']}{extra} | {r['n']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['bar']} | {result} |"
+        )
     return "\n".join(lines) + "\n"
 
 

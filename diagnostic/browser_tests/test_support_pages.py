@@ -101,7 +101,9 @@ class SupportPagesTests(BrowserTestCase):
         page.wait_for_url(re.compile(r"/support/offers/\d+/$"))
         expect(page.get_by_role("table").locator("caption")).to_have_text("Councils chosen (3)")
         page.get_by_role("button", name="Send invitations").click()
-        expect(page.get_by_role("status")).to_contain_text("Invited 2 councils (2 emails to their leads)")
+        expect(page.get_by_role("status")).to_contain_text(
+            "Invited 2 councils (2 emails to their leads)"
+        )
         self.assert_accessible(page, "An offer with invitations sent")
 
     def test_the_adviser_register_an_invitation_and_whether_it_helped(self):

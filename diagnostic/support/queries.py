@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -152,71 +152,131 @@ def _submitted(round_id: int, region_id: int | None = None):
     return qs
 
 
-def _demand_aggregates(include: Q) -> dict:
-    """Per group: councils counted, needing support, wanting support, and the weighted gap."""
-    gap = Case(
+def _gap_expr():
+    return Case(
         When(_has_gap(), then=(F("target_level") - F("current_level")) * _weight()),
         default=Value(0),
         output_field=IntegerField(),
     )
-    return {
-        "organisations": Count("response", distinct=True, filter=include),
-        "demand": Count("response", distinct=True,
-                        filter=include & (Q(want_support=True) | _has_gap())),
-        "wanting": Count("response", distinct=True, filter=include & Q(want_support=True)),
-        "weighted_gap": Coalesce(Sum(gap, filter=include), Value(0)),
-    }  # fmt: skip
 
 
-def cell_counts(scope: SupportScope, by: str, expert: frozenset[int]) -> dict:
-    """`measures.cells` worked out in the database, in one query whatever the number of
-    councils (adviser days are put in by `measures.add_advisers`)."""
-    item = "value_code__key_area_id" if by == "key_area" else "value_code_id"
-    field = "response__organisation__region_id"
-    rows = (
+def _flag(q: Q):
+    return Max(Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+@dataclass
+class CouncilRows:
+    """Per council and key area: whether it needs support, wants it, its weighted gap, whether
+    it can share; and each council's region, type and clusters. One grouped query (no DISTINCT
+    counts, which are slow) and two small ones; every key-area figure is folded from these."""
+
+    rows: list[tuple]  # (response id, key area id, needs, wants, gap, shares)
+    councils: dict[int, tuple]  # response id → (organisation id, region id, type)
+    clusters: dict[int, frozenset[int]]  # organisation id → cluster ids
+
+    def included(self, scope: SupportScope, response_id: int) -> bool:
+        org, _, typ = self.councils[response_id]
+        if scope.org_type and typ != scope.org_type:
+            return False
+        return not (scope.cluster_id and scope.cluster_id not in self.clusters.get(org, ()))
+
+
+def council_rows(scope: SupportScope, expert: frozenset[int]) -> CouncilRows:
+    rows = list(
         _submitted(scope.round_id, scope.region_id)
-        .values(field, item)
+        .values("response_id", "value_code__key_area_id")
         .annotate(
-            **_demand_aggregates(_include_q(scope)),
-            peers=Count(
-                "response",
-                distinct=True,
-                filter=Q(could_share=True, current_level__in=sorted(expert)),
-            ),
-        )  # fmt: skip
+            needs=_flag(Q(want_support=True) | _has_gap()),
+            wants=_flag(Q(want_support=True)),
+            gap=Coalesce(Sum(_gap_expr()), Value(0)),
+            shares=_flag(Q(could_share=True, current_level__in=sorted(expert))),
+        )
         .order_by()
+        .values_list("response_id", "value_code__key_area_id", "needs", "wants", "gap", "shares")
     )
-    return {
-        (r[field], r[item]): measures.Cell(
-            region_id=r[field],
-            item_id=r[item],
-            organisations=r["organisations"],
-            demand=r["demand"],
-            wanting=r["wanting"],
-            weighted_gap=r["weighted_gap"],
+    responses = Response.objects.filter(round_id=scope.round_id, status=SUBMITTED)
+    if scope.region_id:
+        responses = responses.filter(organisation__region_id=scope.region_id)
+    councils = {
+        pk: (org, region, typ)
+        for pk, org, region, typ in responses.values_list(
+            "pk", "organisation_id", "organisation__region_id", "organisation__type"
+        )
+    }
+    clusters: dict[int, set[int]] = defaultdict(set)
+    for org_id, cluster_id in Cluster.organisations.through.objects.values_list(
+        "organisation_id", "cluster_id"
+    ):
+        clusters[org_id].add(cluster_id)
+    return CouncilRows(rows, councils, {k: frozenset(v) for k, v in clusters.items()})
+
+
+def cell_counts(
+    scope: SupportScope, by: str, expert: frozenset[int], *, rows: CouncilRows | None = None
+) -> dict:
+    """`measures.cells` worked out from the database (adviser days are put in by
+    `measures.add_advisers`); a test checks the two agree. Key areas are folded from
+    `council_rows`; value codes have one answer per council, so plain counts do."""
+    cells: dict[tuple[int, int], measures.Cell] = {}
+    if by == "key_area":
+        rows = rows or council_rows(scope, expert)
+        for response_id, area, needs, wants, gap, shares in rows.rows:
+            region = rows.councils[response_id][1]
+            cell = cells.get((region, area))
+            if cell is None:
+                cell = cells[(region, area)] = measures.Cell(region_id=region, item_id=area)
+            cell.peers += shares
+            if rows.included(scope, response_id):
+                cell.organisations += 1
+                cell.demand += needs
+                cell.wanting += wants
+                cell.weighted_gap += gap
+        return cells
+    include = _include_q(scope)
+    field = "response__organisation__region_id"
+    for r in (
+        _submitted(scope.round_id, scope.region_id)
+        .values(field, "value_code_id")
+        .annotate(
+            organisations=Count("pk", filter=include),
+            demand=Count("pk", filter=include & (Q(want_support=True) | _has_gap())),
+            wanting=Count("pk", filter=include & Q(want_support=True)),
+            weighted_gap=Coalesce(Sum(_gap_expr(), filter=include), Value(0)),
+            peers=Count("pk", filter=Q(could_share=True, current_level__in=sorted(expert))),
+        )
+        .order_by()
+    ):
+        cells[(r[field], r["value_code_id"])] = measures.Cell(
+            region_id=r[field], item_id=r["value_code_id"], organisations=r["organisations"],
+            demand=r["demand"], wanting=r["wanting"], weighted_gap=r["weighted_gap"],
             peers=r["peers"],
         )  # fmt: skip
-        for r in rows
-    }
+    return cells
 
 
-def groups_by(scope: SupportScope, dimension: str) -> dict:
-    """`measures.by_group` in the database: per council type, or per cluster (a council in two
-    clusters counts in both)."""
-    field = {"type": "response__organisation__type",
-             "cluster": "response__organisation__clusters"}[dimension]  # fmt: skip
-    rows = (
-        _submitted(scope.round_id, scope.region_id)
-        .filter(_include_q(scope))
-        .exclude(**{f"{field}__isnull": True})
-        .values(field)
-        .annotate(**_demand_aggregates(Q()))
-        .order_by()
-    )
-    return {
-        r[field]: {k: r[k] for k in ("organisations", "demand", "wanting", "weighted_gap")}
-        for r in rows
-    }
+def groups_by(scope: SupportScope, dimension: str, *, rows: CouncilRows | None = None) -> dict:
+    """`measures.by_group` from the database: per council type, or per cluster (a council in
+    two clusters counts in both)."""
+    rows = rows or council_rows(scope, frozenset())
+    per: dict[int, list[int]] = {}  # response id → [needs any, wants any, gap]
+    for response_id, _, needs, wants, gap, _ in rows.rows:
+        if not rows.included(scope, response_id):
+            continue
+        p = per.setdefault(response_id, [0, 0, 0])
+        p[0], p[1], p[2] = max(p[0], needs), max(p[1], wants), p[2] + gap
+    out: dict = {}
+    for response_id, (needs, wants, gap) in per.items():
+        org, _, typ = rows.councils[response_id]
+        keys = [typ] if dimension == "type" else rows.clusters.get(org, ())
+        for key in keys:
+            g = out.setdefault(
+                key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0}
+            )
+            g["organisations"] += 1
+            g["demand"] += needs
+            g["wanting"] += wants
+            g["weighted_gap"] += gap
+    return out
 
 
 def _items(version_id: int, by: str) -> list:
@@ -236,7 +296,8 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     expert = expert_levels_of(rnd.pk)
     advisers = adviser_facts(version_id)
     vc_area = dict(ValueCode.objects.filter(version_id=version_id).values_list("pk", "key_area_id"))
-    area_cells = cell_counts(scope, "key_area", expert)
+    rows = council_rows(scope, expert)
+    area_cells = cell_counts(scope, "key_area", expert, rows=rows)
     measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
     if scope.by == "key_area":
         cell_map = area_cells
@@ -276,12 +337,18 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     if national:
         labels = dict(OrganisationType.choices)
         out["by_type"] = sorted(
-            ({"label": labels.get(k, k), **v} for k, v in groups_by(scope, "type").items()),
+            (
+                {"label": labels.get(k, k), **v}
+                for k, v in groups_by(scope, "type", rows=rows).items()
+            ),
             key=lambda r: (-r["demand"], r["label"]),
         )
         names = dict(Cluster.objects.values_list("pk", "name"))
         out["by_cluster"] = sorted(
-            ({"label": names.get(k, k), **v} for k, v in groups_by(scope, "cluster").items()),
+            (
+                {"label": names.get(k, k), **v}
+                for k, v in groups_by(scope, "cluster", rows=rows).items()
+            ),
             key=lambda r: (-r["demand"], r["label"]),
         )
     return out

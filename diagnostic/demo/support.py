@@ -113,6 +113,10 @@ def step_support(ctx) -> None:
                     nudged.setdefault(vc.pk, set()).add(inv.organisation_id)
             inv.save(update_fields=["status", "responded_at", "attended"])
     raised = _show_effect(ctx, nudged)
+    ctx.notes.append(
+        "Try: Dana (North West lead) opens Support: where to focus, planning an offer from the "
+        "ranking, its take-up; Erin sees every region and whether the 2021 support helped."
+    )
     ctx.log(
         f"Support: {len(ADVISERS)} advisers in {len({c for a in ADVISERS for c in a[3]})} regions; "
         f"{planned} offers from the 2021 results (chosen, invited, replied, attended), "

@@ -51,11 +51,11 @@ def _book(sheets: list[tuple[str, list, list[list]]], about: list[list]) -> byte
 
 def ranking_xlsx(rnd, scope, figures: dict, *, national: bool, region=None) -> bytes:
     rows = []
-    for n, r in enumerate(figures["ranking"], start=1):
+    for r in figures["ranking"]:
         if r["suppressed"]:
-            rows.append([n, r["code"], r["name"], "fewer than 5", *[""] * 6])
+            rows.append(["", r["code"], r["name"], "fewer than 5", *[""] * 6])
             continue
-        rows.append([n, r["code"], r["name"], r["organisations"], r["demand"], r["wanting"],
+        rows.append([r["rank"], r["code"], r["name"], r["organisations"], r["demand"], r["wanting"],
                      r["weighted_gap"], r["peers"], r["adviser_days"], r["unmet"]])  # fmt: skip
     filters = [f"ranking {('value codes' if scope.by == 'value_code' else 'key areas')}"]
     if region is not None:

@@ -307,7 +307,7 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
     by_id = {it.pk: it for it in items}
-    ranking = []
+    ranking, hidden = [], []
     for t in measures.ranked(measures.totals(cell_map), order):
         item = by_id.get(t.item_id)
         if item is None:
@@ -321,7 +321,13 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
         }  # fmt: skip
         if scope.by == "value_code":
             row["key_area_id"] = item.key_area_id
-        ranking.append(hide(row) if row["suppressed"] else row)
+        if row["suppressed"]:
+            hidden.append(hide(row))
+        else:
+            ranking.append({**row, "rank": len(ranking) + 1})
+    # Hidden rows come last, in the framework's order: their place in the ranking would tell
+    # which has the most unmet demand.
+    ranking += sorted(hidden, key=lambda r: order.get(r["id"], 0))
     regions = _region_names()
     heat = _heat(area_cells, version_id, regions, national=national)
     out = {

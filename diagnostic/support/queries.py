@@ -279,6 +279,13 @@ def groups_by(scope: SupportScope, dimension: str, *, rows: CouncilRows | None =
     return out
 
 
+def _num(x: float) -> str:
+    """A figure as the page shows it: whole numbers plain, others to one decimal place
+    (formatted once here and cached with the figures, not in every render)."""
+    x = round(x, 1)
+    return f"{x:.0f}" if x == int(x) else f"{x:.1f}"
+
+
 def _items(version_id: int, by: str) -> list:
     model = KeyArea if by == "key_area" else ValueCode
     return list(model.objects.filter(version_id=version_id).order_by("position"))
@@ -317,6 +324,7 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
             "organisations": t.organisations, "demand": t.demand, "wanting": t.wanting,
             "weighted_gap": t.weighted_gap, "peers": t.peers,
             "adviser_days": round(t.adviser_days, 1), "unmet": round(t.unmet, 1),
+            "adviser_days_text": _num(t.adviser_days), "unmet_text": _num(t.unmet),
             "suppressed": suppressed(t.organisations, national=national),
         }  # fmt: skip
         if scope.by == "value_code":
@@ -377,6 +385,7 @@ def _heat(cell_map, version_id, regions, *, national: bool) -> dict:
                 "demand": None if hidden or not c else c.demand,
                 "supply": None if hidden or not c else round(c.supply, 1),
                 "unmet": None if hidden or not c else round(c.unmet, 1),
+                "unmet_text": "–" if hidden or not c else _num(c.unmet),
             })  # fmt: skip
         rows.append({"key": regions.get(rid, ""), "label": regions.get(rid, ""), "id": rid,
                      "cells": cells})  # fmt: skip
@@ -395,9 +404,10 @@ def _by_region(heat: dict) -> list[dict]:
             continue
         demand = sum(c["demand"] or 0 for c in cells)
         unmet = sum(c["unmet"] or 0 for c in cells)
+        rate = (unmet / demand) if demand else 0.0
         out.append({"key": row["key"], "label": row["label"], "suppressed": False,
-                    "demand": demand, "unmet": round(unmet, 1),
-                    "rate": (unmet / demand) if demand else 0.0})  # fmt: skip
+                    "demand": demand, "unmet": round(unmet, 1), "unmet_text": _num(unmet),
+                    "rate": rate, "share_text": f"{round(100 * rate)}%"})  # fmt: skip
     return out
 
 

@@ -582,3 +582,10 @@ def get_support_invitation_for_lead(user: User, invitation_id):
     if role_in(user, invitation.organisation) != Role.LEAD:
         raise Http404
     return invitation
+
+
+def get_support_item(rnd, by: str, item_id):
+    """A key area (`by="key_area"`) or value code of the round's framework, named in a support
+    URL; framework content, so only existence in that version is checked."""
+    model = KeyArea if by == "key_area" else ValueCode
+    return _one_or_404(model.objects.filter(pk=_int(item_id), version_id=rnd.framework_version_id))

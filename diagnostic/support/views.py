@@ -18,7 +18,6 @@ from diagnostic.accounts import access
 from diagnostic.analytics import charts
 from diagnostic.analytics.cache import cached
 from diagnostic.assessments.models import Round
-from diagnostic.frameworks.models import KeyArea, ValueCode
 from diagnostic.organisations.models import Organisation, Region
 from diagnostic.support import charts as support_charts
 from diagnostic.support import exports, queries, services
@@ -101,11 +100,7 @@ def focus(request: HttpRequest) -> HttpResponse:
 
 
 def _item(rnd, by: str, item_id: int):
-    model = KeyArea if by == "key_area" else ValueCode
-    item = model.objects.filter(pk=item_id, version_id=rnd.framework_version_id).first()
-    if item is None:
-        raise Http404
-    return item
+    return access.get_support_item(rnd, by, item_id)
 
 
 @login_required

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "diagnostic.plans",
     "diagnostic.consolidation",
     "diagnostic.broker",
+    "diagnostic.support",
     "diagnostic.demo",
     "diagnostic.practice",
 ]

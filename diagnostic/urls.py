@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("diagnostic.consolidation.urls")),
     path("", include("diagnostic.broker.urls")),
     path("", include("diagnostic.practice.urls")),
+    path("", include("diagnostic.support.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

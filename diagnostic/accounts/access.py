@@ -721,3 +721,92 @@ def get_round_for_practice(user: User, round_id):
 
     require_practice_moderator(user)
     return _one_or_404(Round.objects.select_related("framework_version").filter(pk=_int(round_id)))
+
+
+# --- Support targeting ----------------------------------------------------------------------------
+def require_support_reader(user: User) -> None:
+    """Where support is needed, advisers, offers and their effect: the national team and
+    regional leads (their region)."""
+    if not (is_national(user) or led_region_ids(user)):
+        raise PermissionDenied("Only the national team and regional leads can see this.")
+
+
+def can_manage_support(user: User) -> bool:
+    """National admins, and regional leads for their own region, add advisers and plan offers."""
+    return is_national_admin(user) or bool(led_region_ids(user))
+
+
+def require_support_manager(user: User) -> None:
+    if not can_manage_support(user):
+        raise PermissionDenied("Only national admins and regional leads can plan support.")
+
+
+def get_support_region(user: User, region_code: str):
+    """A region whose support figures the user may see (any for the national team)."""
+    return get_region_for_user(user, region_code)
+
+
+def get_adviser_for_user(user: User, adviser_id, *, manage: bool = False):
+    """An adviser in the register: the national team sees all, a regional lead those covering
+    their region. With `manage=True`, a national admin, or a regional lead when every region
+    the adviser covers is theirs."""
+    from diagnostic.support.models import Adviser
+
+    adviser = _one_or_404(
+        Adviser.objects.prefetch_related("regions", "key_areas", "value_codes").filter(
+            pk=_int(adviser_id)
+        )
+    )
+    regions = {r.pk for r in adviser.regions.all()}
+    led = led_region_ids(user)
+    if manage:
+        if is_national_admin(user) or (led and regions and regions <= led):
+            return adviser
+        raise Http404
+    if is_national(user) or regions & led:
+        return adviser
+    raise Http404
+
+
+def get_offer_for_user(user: User, offer_id, *, manage: bool = False):
+    """A support offer: the national team sees all; a regional lead sees and manages their
+    region's offers. National offers (no region) are managed by national admins."""
+    from diagnostic.support.models import Offer
+
+    offer = _one_or_404(
+        Offer.objects.select_related(
+            "round__framework_version", "region", "key_area", "value_code", "adviser"
+        ).filter(pk=_int(offer_id))
+    )
+    in_region = offer.region_id is not None and offer.region_id in led_region_ids(user)
+    if manage:
+        if is_national_admin(user) or in_region:
+            return offer
+        raise Http404
+    if is_national(user) or in_region:
+        return offer
+    raise Http404
+
+
+def get_support_invitation_for_lead(user: User, invitation_id):
+    """An invitation to support sent to a council the user leads; 404 for anyone else and for
+    a council chosen but not yet invited."""
+    from diagnostic.support.models import Invitation
+
+    invitation = _one_or_404(
+        Invitation.objects.select_related(
+            "offer__key_area", "offer__value_code", "offer__adviser", "organisation"
+        )
+        .filter(pk=_int(invitation_id))
+        .exclude(status=Invitation.Status.CHOSEN)
+    )
+    if role_in(user, invitation.organisation) != Role.LEAD:
+        raise Http404
+    return invitation
+
+
+def get_support_item(rnd, by: str, item_id):
+    """A key area (`by="key_area"`) or value code of the round's framework, named in a support
+    URL; framework content, so only existence in that version is checked."""
+    model = KeyArea if by == "key_area" else ValueCode
+    return _one_or_404(model.objects.filter(pk=_int(item_id), version_id=rnd.framework_version_id))

@@ -206,8 +206,9 @@ def _regions_for_vega() -> dict:
     return {**geo, "features": [{**f, "geometry": rewind(f["geometry"])} for f in geo["features"]]}
 
 
-def participation_map(rows: list[dict], *, title: str) -> dict:
-    """A choropleth of the submission rate by region (England's regions, Wales, NI)."""
+def participation_map(rows: list[dict], *, title: str, legend_title: str = "Submitted") -> dict:
+    """A choropleth of the submission rate by region (England's regions, Wales, NI); any other
+    share per region (`rate`, 0 to 1) with `legend_title`, e.g. support's unmet demand."""
     import altair as alt
 
     geo = _regions_for_vega()
@@ -232,7 +233,7 @@ def participation_map(rows: list[dict], *, title: str) -> dict:
         .encode(
             color=alt.Color(
                 "properties.rate:Q",
-                title="Submitted",
+                title=legend_title,
                 scale=alt.Scale(scheme="blues", domain=[0, 1]),
                 legend=alt.Legend(format="%"),
             ),  # fmt: skip

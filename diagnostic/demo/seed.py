@@ -324,6 +324,10 @@ STEPS: list[Callable[[DemoContext], None]] = [
 from diagnostic.broker.demo import step_broker  # noqa: E402
 
 STEPS.append(step_broker)
+# Support targeting: advisers, offers from the 2021 results, their effect (after the rounds).
+from diagnostic.demo.support import step_support  # noqa: E402
+
+STEPS.append(step_support)
 
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:

@@ -226,6 +226,25 @@ class RolesTableTests(AssessmentTestCase):
         "see the broker dashboard": lambda t: t.ok(
             "get", reverse("broker:dashboard", args=[t.round.pk])
         ),
+        "see where support is needed, advisers, offers and whether support helped": lambda t: all(
+            t.ok("get", reverse(f"support:{name}"))
+            for name in ("focus", "advisers", "offers", "effect")
+        ),
+        "keep the adviser register and plan support offers": lambda t: (
+            t.ok("get", reverse("support:adviser_new"))
+            and t.ok(
+                "get", reverse("support:offer_new", args=[t.framework.keyareas.get(code="EC").pk])
+            )
+        ),
+        "download the support ranking and offers (XLSX)": lambda t: (
+            t.ok("get", reverse("support:ranking_xlsx"))
+            and t.ok("get", reverse("support:offers_xlsx"))
+        ),
+        "reply to support offered to their organisation": lambda t: t.support_invited(
+            lambda inv: t.reaches(
+                "post", reverse("support:invitation", args=[inv.pk]), {"reply": "accept"}
+            )
+        ),
     }
 
     def introduced(self, check, *, accepted: bool = False) -> bool:
@@ -248,6 +267,21 @@ class RolesTableTests(AssessmentTestCase):
             return check(intro)
         finally:
             intro.delete()
+
+    def support_invited(self, check) -> bool:
+        """With support offered to Council A and its invitation sent."""
+        from diagnostic.support.models import Invitation, Offer
+
+        offer = Offer.objects.create(
+            round=self.round, region=self.north_west, kind="workshop", title="Briefing",
+            key_area=self.framework.keyareas.get(code="EC"), starts_on=self.round.closes_on,
+            ends_on=self.round.closes_on, capacity=3,
+        )  # fmt: skip
+        inv = Invitation.objects.create(offer=offer, organisation=self.council_a, status="invited")
+        try:
+            return check(inv)
+        finally:
+            offer.delete()
 
     def pdf_ok(self) -> bool:
         from unittest import mock

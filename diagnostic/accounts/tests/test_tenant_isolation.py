@@ -79,6 +79,11 @@ OTHER_COUNCILS_OBJECT = {
     "practice:decline": lambda t: [_practice(t)["invitation"].pk],
     "practice:write_up": lambda t: [_practice(t)["invitation"].pk],
     "practice:examples_for_response": lambda t: [t.response_b.pk],
+    # Support offered to Council B (a South East offer) and its invitation.
+    "support:offer": lambda t: [t.support_offer_b.pk],
+    "support:offer_invite": lambda t: [t.support_offer_b.pk],
+    "support:offer_attendance": lambda t: [t.support_offer_b.pk],
+    "support:invitation": lambda t: [t.support_invitation_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -114,6 +119,9 @@ NOT_TENANT_DATA = {
     "practice:invite": "national team and regional leads (their region's councils), whole rounds; tested in practice/tests/test_candidates",
     "practice:guidance_file": "curated guidance, public beside public case studies; tested in practice/tests/test_guidance",
     "practice:remove_guidance": "national team only; tested in practice/tests/test_guidance",
+    "support:councils": "aggregates held to the viewer's region; names only councils the viewer may see (support/test_focus)",
+    "support:offer_new": "a key area or value code of the framework; councils offered are those the viewer may name (support/test_offers)",
+    "support:adviser_edit": "advisers are regional staff, not a council's data; other regions' are 404 (support/test_offers)",
 }
 MISSING_ID = 987654321
 
@@ -198,6 +206,18 @@ class TenantIsolationTests(ConsolidationTestCase):
         # Council B's action plan has one action (the plans:edit, status and delete routes).
         self.action_b = make_action(self.response_b, "Council B's action", codes=["EC1"])
         self.introduction_b = make_introduction_b(self)
+        # Support offered to Council B in the South East, and its invitation (support:* routes).
+        from diagnostic.support.models import Invitation as SupportInvitation
+        from diagnostic.support.models import Offer
+
+        self.support_offer_b = Offer.objects.create(
+            round=self.round, region=self.south_east, kind="workshop", title="Council B's offer",
+            key_area=self.framework.keyareas.get(code="EC"), starts_on=self.round.closes_on,
+            ends_on=self.round.closes_on, capacity=3,
+        )  # fmt: skip
+        self.support_invitation_b = SupportInvitation.objects.create(
+            offer=self.support_offer_b, organisation=self.council_b, status="invited"
+        )
 
     def test_every_route_with_parameters_is_classified(self):
         routes = set(named_patterns_with_parameters())
@@ -238,6 +258,11 @@ class TenantIsolationTests(ConsolidationTestCase):
             [("beth@example.org", None)],
         )
         self.assertEqual(SignOffRequest.objects.get(response=self.response_b).status, "pending")
+        self.support_invitation_b.refresh_from_db()
+        self.assertEqual(
+            (self.support_invitation_b.status, self.support_invitation_b.attended),
+            ("invited", None),
+        )
 
     def test_signed_out_visitors_are_sent_to_sign_in(self):
         for name, args in OTHER_COUNCILS_OBJECT.items():
@@ -255,6 +280,7 @@ class TenantIsolationTests(ConsolidationTestCase):
             "assessments:area",
             "plans:plan",
             "plans:edit",
+            "support:invitation",
         ]:
             url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
             self.assertEqual(self.client.get(url).status_code, 200, name)

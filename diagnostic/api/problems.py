@@ -166,13 +166,17 @@ def install(api) -> None:
 
     @on(StaleAnswer)
     def stale(request, exc):
+        from diagnostic.api.routers.council import view_out
         from diagnostic.api.schemas import answer_out
+        from diagnostic.assessments.models import Answer
 
+        current = exc.answer
+        shown = answer_out(current) if isinstance(current, Answer) else view_out(current)
         return problem(
             request, "stale-version",
             f"The stored answer is at version {exc.answer.version}; it is in 'current'. "
             "Send your change again with that version if you still want it.",
-            extra={"current": answer_out(exc.answer)},
+            extra={"current": shown},
         )  # fmt: skip
 
     @on(ResponseLocked)

@@ -225,6 +225,32 @@ class ResponseOut(Schema):
     submitted_at: dt.datetime | None
     your_role: str | None = Field(description="The token owner's role in the organisation.")
 
+    @staticmethod
+    def resolve_round(obj) -> int:
+        return obj.round_id
+
+    @staticmethod
+    def resolve_round_name(obj) -> str:
+        return obj.round.name
+
+    @staticmethod
+    def resolve_organisation(obj) -> dict:
+        return {"gss_code": obj.organisation.gss_code, "name": obj.organisation.name}
+
+    @staticmethod
+    def resolve_editable(obj) -> bool:
+        return obj.is_editable
+
+    @staticmethod
+    def resolve_answered(obj) -> int:
+        return obj.answered_count
+
+    @staticmethod
+    def resolve_your_role(obj, context) -> str | None:
+        from diagnostic.accounts.access import role_in
+
+        return role_in(context["request"].user, obj.organisation)
+
 
 class AnswerOut(Schema):
     value_code: str
@@ -397,6 +423,18 @@ class ProgressRowOut(Schema):
     answered: int
     last_activity_at: dt.datetime | None
     submitted_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_organisation(obj) -> dict:
+        return {"gss_code": obj.organisation.gss_code, "name": obj.organisation.name}
+
+    @staticmethod
+    def resolve_region(obj) -> str:
+        return obj.organisation.region.name
+
+    @staticmethod
+    def resolve_answered(obj) -> int:
+        return obj.answered_count
 
 
 class ExportRow(Schema):

@@ -1,3 +1,122 @@
-from ninja import Router
+"""For the national team and regional leads: a round's progress and the flat export, in pages.
 
-router = Router()
+The national team sees every council. A regional lead sees their region's totals, and names
+only the councils in their region that consented to regional sharing (as on the regional
+dashboard, docs/roles.md); everyone else is refused (403).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from ninja import Path, Router
+from ninja.pagination import paginate
+
+from diagnostic.accounts import access
+from diagnostic.analytics import exports
+from diagnostic.api.auth import token_auth
+from diagnostic.api.pagination import Pages
+from diagnostic.api.problems import Problem
+from diagnostic.api.schemas import ExportRow, ProgressRowOut, ProgressTotalsOut
+from diagnostic.assessments.models import Response, Round
+from diagnostic.assessments.queries import STAGES
+from diagnostic.audit.services import record
+
+router = Router(auth=token_auth, tags=["The sector"])
+MAX_ID = 2_147_483_647
+ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+RoundId = Path(..., ge=1, le=MAX_ID, description="The round's id.")
+
+
+def _sector_round(user, round_id: int) -> tuple[Round, bool]:
+    """The round, and whether the user sees it nationally (else as a regional lead)."""
+    national = access.is_national(user)
+    if not national and not access.led_region_ids(user):
+        raise PermissionDenied("Only the national team and regional leads can see this.")
+    rounds = Round.objects.select_related("framework_version")
+    if not national:
+        rounds = rounds.exclude(status=Round.Status.DRAFT)
+    rnd = rounds.filter(pk=round_id).first()
+    if rnd is None:
+        raise Http404
+    return rnd, national
+
+
+def _in_scope(user, rnd: Round, national: bool, *, named: bool):
+    qs = Response.objects.filter(round=rnd)
+    if national:
+        return qs
+    qs = qs.filter(organisation__region_id__in=access.led_region_ids(user))
+    return qs.filter(consent_regional_sharing=True) if named else qs
+
+
+@router.get(
+    "/sector/rounds/{round_id}/progress",
+    response={200: ProgressTotalsOut, **ERRORS},
+    url_name="progress",
+)
+def progress(request, round_id: int = RoundId):
+    """How many councils have not started, are in progress and have submitted: the whole round
+    for the national team, their region for a regional lead."""
+    rnd, national = _sector_round(request.user, round_id)
+    counts = _in_scope(request.user, rnd, national, named=False).aggregate(
+        eligible=Count("pk"),
+        not_started=Count("pk", filter=STAGES["not_started"]),
+        in_progress=Count("pk", filter=STAGES["in_progress"]),
+        submitted=Count("pk", filter=STAGES["submitted"]),
+    )
+    return {"scope": "national" if national else "region", **counts}
+
+
+@router.get(
+    "/sector/rounds/{round_id}/progress/councils",
+    response={200: list[ProgressRowOut], **ERRORS},
+    url_name="progress_councils",
+)
+@paginate(Pages)
+def progress_councils(request, round_id: int = RoundId):
+    """Each council's stage, answers and last activity, by name. A regional lead sees the
+    councils of their region that consented to regional sharing."""
+    rnd, national = _sector_round(request.user, round_id)
+    qs = _in_scope(request.user, rnd, national, named=True)
+    return qs.select_related("organisation__region").order_by("organisation__name", "pk")
+
+
+class _Rows:
+    """A lazily sliced export: the paginator counts it and slices it; only a page is read."""
+
+    def __init__(self, rnd: Round, answers):
+        self.rnd, self.answers = rnd, answers
+
+    def all(self):
+        return self.answers.all()
+
+    def __len__(self):
+        return self.answers.count()
+
+    def __getitem__(self, item):
+        return [
+            dict(zip(exports.COLUMNS, exports.row(self.rnd, a), strict=True))
+            for a in self.answers[item]
+        ]
+
+
+@router.get(
+    "/sector/rounds/{round_id}/export",
+    response={200: list[ExportRow], **ERRORS},
+    url_name="export",
+)
+@paginate(Pages)
+def export(request, round_id: int = RoundId):
+    """The flat export as JSON pages: one row per organisation and value code of every submitted
+    response, the columns of the CSV download. A regional lead gets their region's councils
+    that consented to regional sharing."""
+    rnd, national = _sector_round(request.user, round_id)
+    answers = exports.answers(rnd)
+    if not national:
+        answers = answers.filter(
+            Q(response__organisation__region_id__in=access.led_region_ids(request.user))
+            & Q(response__consent_regional_sharing=True)
+        )
+    if request.GET.get("page", "1") == "1":
+        record("responses.exported", actor=request.user, obj=rnd, format="api")
+    return _Rows(rnd, answers)

@@ -26,6 +26,7 @@ REFERENCE = "/api/v1/reference/#problem-"
 
 # slug -> (status, title); the reference page explains each one under #problem-<slug>.
 KINDS = {
+    "bad-request": (400, "The request could not be read"),
     "invalid-input": (422, "The request has invalid input"),
     "unauthorised": (401, "A valid API token is needed"),
     "forbidden": (403, "Not allowed"),

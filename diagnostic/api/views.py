@@ -5,15 +5,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from diagnostic.api import services
 from diagnostic.api.forms import TokenForm
 from diagnostic.api.models import ApiToken
 from diagnostic.api.problems import KINDS, problem
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """/api/v1/: where the description and the reference are."""
+    return JsonResponse(
+        {
+            "openapi": request.build_absolute_uri("/api/v1/openapi.json"),
+            "reference": request.build_absolute_uri(reverse("apiweb:reference")),
+            "guide": "docs/api.md in the source",
+        }
+    )
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -280,3 +280,12 @@ class ProblemShapeTests(OpenApiTestCase):
             self.assertEqual(r.status_code, 422, bad)
             self.assertEqual(r.json()["errors"][0]["location"], "path")
             self.assertEqual(r.json()["errors"][0]["field"], "round_id")
+
+    def test_an_unsupported_method_is_a_problem_with_allow(self):
+        for method, url in [("delete", f"{V1}/frameworks"), ("post", f"{V1}/rounds/1"),
+                            ("patch", f"{V1}/responses/1/answers/EC1")]:  # fmt: skip
+            r = getattr(self.client, method)(url)
+            self.assertEqual(r.status_code, 405, url)
+            self.assertEqual(r["Content-Type"], "application/problem+json")
+            self.assertIn("GET" if "answers" not in url else "PUT", r["Allow"])
+            self.assertEqual(r.json()["status"], 405)

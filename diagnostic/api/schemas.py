@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictStr
 
 from diagnostic.api.problems import Problem
+
+
+def _iso_date(value):
+    """Only YYYY-MM-DD (or a date), never a number of seconds or another form pydantic would
+    otherwise accept."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Enter a real date as YYYY-MM-DD.") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _json_int(value):
+    """A JSON integer: 3 or 3.0, never "3" or true."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("Input should be a whole number.")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
 
 
 # --- Frameworks -------------------------------------------------------------------------------
@@ -287,21 +317,26 @@ def answer_out(answer) -> dict:
 class AnswerIn(Schema):
     """The whole answer, as the questionnaire saves it: fields left out are saved empty."""
 
-    version: int = Field(
+    model_config = ConfigDict(extra="ignore")
+
+    version: JsonInt = Field(
         ge=0, le=2_147_483_647,
         description="The version you read (0 for a value code never answered).",
     )  # fmt: skip
-    request_id: str = Field(
+    request_id: StrictStr = Field(
         "", max_length=64,
         description="Your id for this request: sending the same request again changes nothing.",
     )  # fmt: skip
-    current_level: int | None = Field(None, ge=0, le=32767)
-    target_level: int | None = Field(None, ge=0, le=32767)
-    target_date: dt.date | None = None
+    current_level: JsonInt | None = Field(
+        None, ge=0, le=32767,
+        description="A level number of the round's framework, or 0 for 'not yet assessed'.",
+    )  # fmt: skip
+    target_level: JsonInt | None = Field(None, ge=0, le=32767)
+    target_date: IsoDate | None = None
     priority: Literal["", "high", "medium", "low", "none"] = ""
-    comment: str = Field("", max_length=5000)
-    could_share: bool = False
-    want_support: bool = False
+    comment: StrictStr = Field("", max_length=5000)
+    could_share: StrictBool = False
+    want_support: StrictBool = False
 
 
 class ConflictProblem(Problem):
@@ -319,12 +354,14 @@ class ViewOut(Schema):
 
 
 class ViewIn(Schema):
-    version: int = Field(ge=0, le=2_147_483_647)
-    request_id: str = Field("", max_length=64)
-    current_level: int | None = Field(None, ge=0, le=32767)
-    target_level: int | None = Field(None, ge=0, le=32767)
+    model_config = ConfigDict(extra="ignore")
+
+    version: JsonInt = Field(ge=0, le=2_147_483_647)
+    request_id: StrictStr = Field("", max_length=64)
+    current_level: JsonInt | None = Field(None, ge=0, le=32767)
+    target_level: JsonInt | None = Field(None, ge=0, le=32767)
     priority: Literal["", "high", "medium", "low", "none"] = ""
-    comment: str = Field("", max_length=5000)
+    comment: StrictStr = Field("", max_length=5000)
 
 
 class ViewConflictProblem(Problem):

@@ -4,8 +4,6 @@ The published figures are the public results page's and downloads' own: the same
 (`analytics.views.public_figures`), the same cache, the same small-number suppression.
 """
 
-import datetime as dt
-
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
@@ -20,6 +18,7 @@ from diagnostic.api.problems import Problem
 from diagnostic.api.schemas import (
     FigureRow,
     FrameworkOut,
+    IsoDate,
     OrganisationOut,
     PublishedRoundOut,
     RoundOut,
@@ -126,7 +125,7 @@ def value_codes(request, framework_code: str, version: str, filters: Query[Value
 
 # --- The council register ---------------------------------------------------------------------
 class OrganisationFilter(Schema):
-    on: dt.date | None = None
+    on: IsoDate | None = None
     region: str | None = None
     type: OrganisationType | None = None
     nation: Nation | None = None

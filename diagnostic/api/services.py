@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from diagnostic.accounts import access
 from diagnostic.accounts.models import User, hash_token
 from diagnostic.api.models import ApiToken, Scope
 from diagnostic.audit.services import record
@@ -55,7 +56,12 @@ def clean_token_fields(*, name: str, scopes: list[str], expires_on: dt.date | No
 def do_create_token(
     *, by: User, name: str, scopes: list[str], expires_on: dt.date | None
 ) -> tuple[ApiToken, str]:
-    """Make a token for `by`; return it and its secret (shown once, never stored)."""
+    """Make a token for `by`; return it and its secret (shown once, never stored).
+
+    Only someone holding a role makes one: without a role a token reaches nothing the open
+    endpoints (which need none) do not show."""
+    if not access.memberships_of(by):
+        raise PermissionDenied("You need a role in an organisation, a region or the national team.")
     values = clean_token_fields(name=name, scopes=scopes, expires_on=expires_on)
     # The end of the expiry day, UK time: "works until 3 March" means all of 3 March.
     expires_at = dt.datetime.combine(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from diagnostic.accounts import access
 from diagnostic.api import services
 from diagnostic.api.forms import TokenForm
 from diagnostic.api.models import ApiToken
@@ -37,7 +38,9 @@ def not_found(request: HttpRequest) -> HttpResponse:
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """The person's API tokens: make one (its secret shown once, on this response only), see
-    them all with when each was last used, revoke one."""
+    them all with when each was last used, revoke one. Only for someone holding a role."""
+    if not access.memberships_of(request.user):
+        raise PermissionDenied("API tokens are for people with a role.")
     form = TokenForm(request.POST or None)
     created, secret = None, None
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ limited by scope, expiry and rate; every use recorded (ASVS 6.4.1, 7.2.1, 8.2.1,
 import datetime as dt
 import hashlib
 
+from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -97,9 +98,15 @@ class TokenPageTests(BaseTestCase):
         self.client.post(reverse("apiweb:revoke", args=[bobs.pk]))
         self.assertEqual(AuditEvent.objects.filter(action="api_token.revoked").count(), 1)
 
-    def test_the_account_page_links_to_tokens(self):
-        self.client.force_login(self.zoe)
+    def test_the_account_page_links_to_tokens_for_people_with_a_role(self):
+        self.client.force_login(self.bob)
         self.assertContains(self.client.get(reverse("accounts:home")), reverse("apiweb:tokens"))
+        self.client.force_login(self.zoe)
+        self.assertNotContains(self.client.get(reverse("accounts:home")), reverse("apiweb:tokens"))
+        self.assertEqual(self.client.get(reverse("apiweb:tokens")).status_code, 403)
+        with self.assertRaises(PermissionDenied):
+            make_token(self.zoe)
+        self.assertFalse(ApiToken.objects.exists())
 
 
 class TokenUseTests(BaseTestCase):

@@ -77,7 +77,7 @@ def reference(request: HttpRequest) -> HttpResponse:
     """The API reference, drawn from the OpenAPI description (no script, so CSP holds)."""
     from diagnostic.api.api import api
 
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    schema = api.get_openapi_schema(path_prefix="")
     operations = []
     for path, item in schema["paths"].items():
         for method, op in item.items():

@@ -2,6 +2,7 @@ from functools import wraps
 
 from django.http import HttpResponseNotAllowed
 from django.urls import URLPattern, include, path, re_path
+from django.utils.cache import patch_vary_headers
 
 from diagnostic.api import views
 from diagnostic.api.api import api
@@ -14,18 +15,22 @@ web = [
 ]
 
 
-def _problem_for_405(view):
-    """ninja answers an unsupported method with a plain-text 405; ours is a problem too."""
+def _api_view(view):
+    """Around every API view: ninja answers an unsupported method with a plain-text 405, ours
+    is a problem too; and what a token reads is never stored by a shared cache."""
 
     @wraps(view)  # keeps csrf_exempt: the API reads no cookie (auth.py)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allow = response["Allow"]
-            return problem(
+            response = problem(
                 request, "method-not-allowed", f"This endpoint answers {allow}.",
                 headers={"Allow": allow},
             )  # fmt: skip
+        if "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "private, no-store"
+            patch_vary_headers(response, ["Authorization"])
         return response
 
     return wrapped
@@ -36,7 +41,7 @@ def _api_patterns():
     patterns = [
         URLPattern(p.pattern, views.index, p.default_args, p.name)
         if isinstance(p, URLPattern) and p.name == "api-root"
-        else URLPattern(p.pattern, _problem_for_405(p.callback), p.default_args, p.name)
+        else URLPattern(p.pattern, _api_view(p.callback), p.default_args, p.name)
         if isinstance(p, URLPattern)
         else p
         for p in patterns

@@ -128,6 +128,11 @@ class TokenUseTests(BaseTestCase):
         self.assertEqual((event.actor, event.object_id), (self.bob, str(token.pk)))
         self.assertEqual(event.detail, {"method": "GET", "path": f"{V1}/me"})
 
+    def test_what_a_token_reads_is_not_kept_by_shared_caches(self):
+        r = TokenClient(make_token(self.bob)).get(f"{V1}/me")
+        self.assertEqual(r["Cache-Control"], "private, no-store")
+        self.assertIn("Authorization", r["Vary"])
+
     def test_missing_unknown_expired_revoked_and_inactive_tokens_get_401(self):
         live = make_token(self.bob, name="live")
         expired = make_token(self.bob, name="expired")

@@ -56,3 +56,22 @@ def _link(request: HttpRequest, page: int, size: int) -> str:
     query["page"] = str(page)
     query["page_size"] = str(size)
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+class Mapped:
+    """A queryset the paginator counts and slices, turned into plain dicts one page at a time.
+
+    Plain dicts validate several times faster than model instances read through ninja's
+    resolvers, so a page of 200 stays within the page bar at 10× data (bench/api.py)."""
+
+    def __init__(self, queryset, to_dict):
+        self.queryset, self.to_dict = queryset, to_dict
+
+    def all(self):
+        return self.queryset.all()
+
+    def __len__(self):
+        return self.queryset.count()
+
+    def __getitem__(self, item):
+        return [self.to_dict(obj) for obj in self.queryset[item]]

@@ -158,22 +158,6 @@ class OrganisationOut(Schema):
     former_gss_codes: list[str]
     parent: str | None = Field(description="ONS code of the county a district sits in.")
 
-    @staticmethod
-    def resolve_type_label(obj) -> str:
-        return obj.get_type_display()
-
-    @staticmethod
-    def resolve_replaced_by(obj) -> list[str]:
-        return [c for c in (obj.replaced_by_codes or "").replace(";", ",").split(",") if c.strip()]
-
-    @staticmethod
-    def resolve_former_gss_codes(obj) -> list[str]:
-        return [c for c in (obj.former_gss_codes or "").replace(";", ",").split(",") if c.strip()]
-
-    @staticmethod
-    def resolve_parent(obj) -> str | None:
-        return obj.parent.gss_code if obj.parent_id else None
-
 
 # --- Rounds and published figures -------------------------------------------------------------
 class FrameworkRef(Schema):
@@ -254,32 +238,6 @@ class ResponseOut(Schema):
     last_activity_at: dt.datetime | None
     submitted_at: dt.datetime | None
     your_role: str | None = Field(description="The token owner's role in the organisation.")
-
-    @staticmethod
-    def resolve_round(obj) -> int:
-        return obj.round_id
-
-    @staticmethod
-    def resolve_round_name(obj) -> str:
-        return obj.round.name
-
-    @staticmethod
-    def resolve_organisation(obj) -> dict:
-        return {"gss_code": obj.organisation.gss_code, "name": obj.organisation.name}
-
-    @staticmethod
-    def resolve_editable(obj) -> bool:
-        return obj.is_editable
-
-    @staticmethod
-    def resolve_answered(obj) -> int:
-        return obj.answered_count
-
-    @staticmethod
-    def resolve_your_role(obj, context) -> str | None:
-        from diagnostic.accounts.access import role_in
-
-        return role_in(context["request"].user, obj.organisation)
 
 
 class AnswerOut(Schema):
@@ -460,18 +418,6 @@ class ProgressRowOut(Schema):
     answered: int
     last_activity_at: dt.datetime | None
     submitted_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_organisation(obj) -> dict:
-        return {"gss_code": obj.organisation.gss_code, "name": obj.organisation.name}
-
-    @staticmethod
-    def resolve_region(obj) -> str:
-        return obj.organisation.region.name
-
-    @staticmethod
-    def resolve_answered(obj) -> int:
-        return obj.answered_count
 
 
 class ExportRow(Schema):

@@ -14,7 +14,7 @@ from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
 from diagnostic.analytics import council
 from diagnostic.api.auth import token_auth
-from diagnostic.api.pagination import Pages
+from diagnostic.api.pagination import Mapped, Pages
 from diagnostic.api.problems import Problem
 from diagnostic.api.schemas import (
     ActionOut,
@@ -100,14 +100,31 @@ def responses(request, filters: Query[ResponseFilter]):
         qs = qs.filter(round_id=filters.round)
     if filters.organisation:
         qs = qs.filter(organisation__gss_code=filters.organisation)
-    return qs.select_related("round", "organisation").order_by(
+    qs = qs.select_related("round", "organisation").order_by(
         "-round__opens_on", "organisation__name", "pk"
     )
+    return Mapped(qs, lambda r: response_out(r, request.user))
 
 
 @router.get("/responses/{response_id}", response={200: ResponseOut, **ERRORS}, url_name="response")
 def response_detail(request, response_id: int = ResponseId):
-    return access.get_response_for_user(request.user, response_id)
+    return response_out(access.get_response_for_user(request.user, response_id), request.user)
+
+
+def response_out(r, user) -> dict:
+    return {
+        "id": r.pk,
+        "round": r.round_id,
+        "round_name": r.round.name,
+        "organisation": {"gss_code": r.organisation.gss_code, "name": r.organisation.name},
+        "status": r.status,
+        "stage": r.stage,
+        "editable": r.is_editable,
+        "answered": r.answered_count,
+        "last_activity_at": r.last_activity_at,
+        "submitted_at": r.submitted_at,
+        "your_role": access.role_in(user, r.organisation),
+    }
 
 
 def _answers(response) -> list[dict]:

@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from diagnostic.accounts import access
 from diagnostic.analytics.cache import cached
 from diagnostic.analytics.views import public_figures
-from diagnostic.api.pagination import Pages
+from diagnostic.api.pagination import Mapped, Pages
 from diagnostic.api.problems import Problem
 from diagnostic.api.schemas import (
     FigureRow,
@@ -152,7 +152,30 @@ def organisations(request, filters: Query[OrganisationFilter]):
         qs = qs.filter(nation=filters.nation)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q[:100])
-    return qs.select_related("region", "parent").order_by("name", "gss_code")
+    return Mapped(
+        qs.select_related("region", "parent").order_by("name", "gss_code"), organisation_out
+    )
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in (value or "").replace(";", ",").split(",") if c.strip()]
+
+
+def organisation_out(o: Organisation) -> dict:
+    return {
+        "gss_code": o.gss_code,
+        "name": o.name,
+        "short_name": o.short_name,
+        "type": o.type,
+        "type_label": o.get_type_display(),
+        "region": {"code": o.region.code, "name": o.region.name, "nation": o.region.nation},
+        "nation": o.nation,
+        "start_date": o.start_date,
+        "end_date": o.end_date,
+        "replaced_by": _codes(o.replaced_by_codes),
+        "former_gss_codes": _codes(o.former_gss_codes),
+        "parent": o.parent.gss_code if o.parent_id else None,
+    }
 
 
 @router.get(
@@ -167,7 +190,7 @@ def organisation(request, gss_code: str):
     )
     if org is None or len(gss_code) > 9:
         raise Http404
-    return org
+    return organisation_out(org)
 
 
 # --- Published rounds and figures -------------------------------------------------------------

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from diagnostic.accounts import access
 from diagnostic.analytics import exports
 from diagnostic.api.auth import token_auth
-from diagnostic.api.pagination import Pages
+from diagnostic.api.pagination import Mapped, Pages
 from diagnostic.api.problems import Problem
 from diagnostic.api.schemas import ExportRow, ProgressRowOut, ProgressTotalsOut
 from diagnostic.assessments.models import Response, Round
@@ -78,26 +78,18 @@ def progress_councils(request, round_id: int = RoundId):
     councils of their region that consented to regional sharing."""
     rnd, national = _sector_round(request.user, round_id)
     qs = _in_scope(request.user, rnd, national, named=True)
-    return qs.select_related("organisation__region").order_by("organisation__name", "pk")
-
-
-class _Rows:
-    """A lazily sliced export: the paginator counts it and slices it; only a page is read."""
-
-    def __init__(self, rnd: Round, answers):
-        self.rnd, self.answers = rnd, answers
-
-    def all(self):
-        return self.answers.all()
-
-    def __len__(self):
-        return self.answers.count()
-
-    def __getitem__(self, item):
-        return [
-            dict(zip(exports.COLUMNS, exports.row(self.rnd, a), strict=True))
-            for a in self.answers[item]
-        ]
+    qs = qs.select_related("organisation__region").order_by("organisation__name", "pk")
+    return Mapped(
+        qs,
+        lambda r: {
+            "organisation": {"gss_code": r.organisation.gss_code, "name": r.organisation.name},
+            "region": r.organisation.region.name,
+            "stage": r.stage,
+            "answered": r.answered_count,
+            "last_activity_at": r.last_activity_at,
+            "submitted_at": r.submitted_at,
+        },
+    )
 
 
 @router.get(
@@ -119,4 +111,4 @@ def export(request, round_id: int = RoundId):
         )
     if request.GET.get("page", "1") == "1":
         record("responses.exported", actor=request.user, obj=rnd, format="api")
-    return _Rows(rnd, answers)
+    return Mapped(answers, lambda a: dict(zip(exports.COLUMNS, exports.row(rnd, a), strict=True)))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diagnostic.api.models import ApiToken
+from diagnostic.api.services import do_create_token
 from diagnostic.api.testing import V1, TokenClient, make_token
 from diagnostic.audit.models import AuditEvent
 from diagnostic.testing import BaseTestCase
@@ -105,7 +106,12 @@ class TokenPageTests(BaseTestCase):
         self.assertNotContains(self.client.get(reverse("accounts:home")), reverse("apiweb:tokens"))
         self.assertEqual(self.client.get(reverse("apiweb:tokens")).status_code, 403)
         with self.assertRaises(PermissionDenied):
-            make_token(self.zoe)
+            do_create_token(
+                by=self.zoe,
+                name="x",
+                scopes=["read"],
+                expires_on=timezone.localdate() + dt.timedelta(days=3),
+            )
         self.assertFalse(ApiToken.objects.exists())
 
 

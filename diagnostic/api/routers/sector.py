@@ -111,4 +111,55 @@ def export(request, round_id: int = RoundId):
         )
     if request.GET.get("page", "1") == "1":
         record("responses.exported", actor=request.user, obj=rnd, format="api")
-    return Mapped(answers, lambda a: dict(zip(exports.COLUMNS, exports.row(rnd, a), strict=True)))
+    return ExportRows(rnd, answers)
+
+
+class ExportRows:
+    """The export's rows, paged without sorting the whole round for each page.
+
+    Counting answers per response (one grouped query) tells which responses a page's rows fall
+    in; only their answers are read, in the export's order (organisation name, then value code
+    position). Three queries a page however deep, where OFFSET over the sorted join of every
+    answer took seconds at 10× data (bench/api.py)."""
+
+    def __init__(self, rnd: Round, answers):
+        self.rnd, self.answers, self._spans = rnd, answers, None
+
+    def spans(self) -> list[tuple[int, int]]:
+        """(response id, its answer count), in export order."""
+        if self._spans is None:
+            counts = dict(
+                self.answers.order_by().values_list("response_id").annotate(n=Count("pk"))
+            )
+            ordered = (
+                Response.objects.filter(pk__in=list(counts))
+                .order_by("organisation__name", "pk")
+                .values_list("pk", flat=True)
+            )
+            self._spans = [(pk, counts[pk]) for pk in ordered]
+        return self._spans
+
+    def all(self):
+        return self
+
+    def count(self) -> int:
+        return sum(n for _, n in self.spans())
+
+    def __getitem__(self, item: slice) -> list[dict]:
+        start, stop = item.start or 0, item.stop
+        chosen, skip, seen = [], 0, 0
+        for pk, n in self.spans():
+            if seen + n > start and seen < stop:
+                if not chosen:
+                    skip = start - seen
+                chosen.append(pk)
+            seen += n
+            if seen >= stop:
+                break
+        if not chosen:
+            return []
+        rows = self.answers.filter(response_id__in=chosen).order_by(
+            "response__organisation__name", "response_id", "value_code__position"
+        )
+        page = list(rows)[skip : skip + (stop - start)]
+        return [dict(zip(exports.COLUMNS, exports.row(self.rnd, a), strict=True)) for a in page]

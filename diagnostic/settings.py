@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "diagnostic.consolidation",
     "diagnostic.broker",
     "diagnostic.support",
+    "diagnostic.api",
     "diagnostic.demo",
     "diagnostic.practice",
 ]
@@ -231,6 +232,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- JSON API -------------------------------------------------------------------------------
+# Requests per token (django-ratelimit syntax: 120/m, 5000/h). Counted in the default cache:
+# shared by every worker when REDIS_URL is set, per process otherwise.
+API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "120/m")
+RATELIMIT_USE_CACHE = "default"
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("diagnostic.broker.urls")),
     path("", include("diagnostic.practice.urls")),
     path("", include("diagnostic.support.urls")),
+    path("", include("diagnostic.api.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

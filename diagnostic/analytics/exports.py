@@ -17,23 +17,33 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def rows(rnd: Round) -> Iterator[list]:
-    answers = (
+def answers(rnd: Round):
+    """The answers of the round's submitted responses, in export order (a queryset, so the
+    API can page it)."""
+    return (
         Answer.objects.filter(response__round=rnd, response__status="submitted")
         .select_related("response__organisation__region", "value_code__key_area__theme")
         .order_by("response__organisation__name", "value_code__position")
     )
-    for a in answers.iterator(chunk_size=2000):
-        r, o, vc = a.response, a.response.organisation, a.value_code
-        yield [
-            rnd.name, o.gss_code, o.name, o.region.name, o.get_type_display(), o.nation,
-            r.submitted_at.isoformat() if r.submitted_at else "", r.get_spend_band_display(),
-            r.get_team_size_display(), r.get_shared_service_display(), "yes" if r.consent_regional_sharing else "no",
-            vc.key_area.theme.name, vc.key_area.name, vc.code, vc.title,
-            a.current_level if a.current_level else "", "yes" if a.current_level == 0 else "no",
-            a.target_level or "", a.target_date.isoformat() if a.target_date else "", a.get_priority_display(),
-            "yes" if a.could_share else "no", "yes" if a.want_support else "no", a.comment,
-        ]  # fmt: skip
+
+
+def rows(rnd: Round) -> Iterator[list]:
+    for a in answers(rnd).iterator(chunk_size=2000):
+        yield row(rnd, a)
+
+
+def row(rnd: Round, a: Answer) -> list:
+    """One answer as one row of COLUMNS."""
+    r, o, vc = a.response, a.response.organisation, a.value_code
+    return [
+        rnd.name, o.gss_code, o.name, o.region.name, o.get_type_display(), o.nation,
+        r.submitted_at.isoformat() if r.submitted_at else "", r.get_spend_band_display(),
+        r.get_team_size_display(), r.get_shared_service_display(), "yes" if r.consent_regional_sharing else "no",
+        vc.key_area.theme.name, vc.key_area.name, vc.code, vc.title,
+        a.current_level if a.current_level else "", "yes" if a.current_level == 0 else "no",
+        a.target_level or "", a.target_date.isoformat() if a.target_date else "", a.get_priority_display(),
+        "yes" if a.could_share else "no", "yes" if a.want_support else "no", a.comment,
+    ]  # fmt: skip
 
 
 class _Echo:

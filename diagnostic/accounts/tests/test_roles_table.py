@@ -93,7 +93,8 @@ class RolesTableTests(AssessmentTestCase):
 
     CHECKS = {
         "read the framework and public pages": lambda t: all(
-            t.ok("get", u) for u in ["/", "/framework/", "/privacy/", "/about-the-data/"]
+            t.ok("get", u)
+            for u in ["/", "/framework/", "/privacy/", "/about-the-data/", "/api/v1/frameworks"]
         ),
         "see their own account page": lambda t: t.ok("get", reverse("accounts:home")),
         "see their own organisation's register entry": lambda t: t.ok(
@@ -282,6 +283,49 @@ class RolesTableTests(AssessmentTestCase):
             return check(inv)
         finally:
             offer.delete()
+
+    # The JSON API (docs/api.md), through a token of the person signed in.
+    API_CHECKS = {
+        "make, list and revoke their own API tokens": lambda t: t.ok("get", reverse("apiweb:tokens")),
+        "read their organisation's agreed answers through the API while in draft": lambda t: t.api(
+            "get", f"/api/v1/responses/{t.response_a.pk}/answers"
+        ),
+        "change their organisation's agreed answers through the API": lambda t: t.api(
+            "put", f"/api/v1/responses/{t.response_a.pk}/answers/EC1", {"version": 0, "current_level": 3}
+        ),
+        "give their own views through the API when the lead asks them": lambda t: t.asked(
+            lambda: t.api("put", f"/api/v1/responses/{t.response_a.pk}/my-views/EC1", {"version": 0, "current_level": 2})
+        ),
+        "read their organisation's action plan through the API": lambda t: t.with_consent(
+            lambda: t.api("get", f"/api/v1/responses/{t.response_a.pk}/action-plan")
+        ),
+        "follow a round's progress and read the flat export through the API": lambda t: (
+            t.api("get", f"/api/v1/sector/rounds/{t.round.pk}/progress")
+            and t.api("get", f"/api/v1/sector/rounds/{t.round.pk}/export")
+        ),
+    }  # fmt: skip
+    CHECKS.update(API_CHECKS)
+
+    def api(self, method: str, path: str, body=None) -> bool:
+        """The API did its work or judged the input, for a read-write token of the person
+        signed in (made directly: a token outlives a role the person later loses)."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from diagnostic.accounts.models import hash_token
+        from diagnostic.api.models import ApiToken
+
+        secret = f"nps_roles-table-{self.current.pk}-{ApiToken.objects.count()}"
+        ApiToken.objects.create(
+            user=self.current, name="roles table", prefix=secret[:10], token_hash=hash_token(secret),
+            scopes=["read", "write"], expires_at=timezone.now() + dt.timedelta(days=1),
+        )  # fmt: skip
+        headers = {"Authorization": f"Bearer {secret}"}
+        if method == "put":
+            r = self.client.put(path, body or {}, content_type="application/json", headers=headers)
+            return r.status_code in (200, 409, 422)
+        return getattr(self.client, method)(path, headers=headers).status_code == 200
 
     def pdf_ok(self) -> bool:
         from unittest import mock

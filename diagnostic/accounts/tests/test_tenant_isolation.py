@@ -123,6 +123,15 @@ NOT_TENANT_DATA = {
     "support:offer_new": "a key area or value code of the framework; councils offered are those the viewer may name (support/test_offers)",
     "support:adviser_edit": "advisers are regional staff, not a council's data; other regions' are 404 (support/test_offers)",
 }
+# The JSON API: token-authenticated (no session), walked with tokens of other councils, lower
+# roles, expired and revoked by diagnostic/api/tests/test_api_isolation.py, which also fails
+# when an API route is added without being classified there.
+from diagnostic.api.tests.routes import API_ROUTES  # noqa: E402
+
+NOT_TENANT_DATA.update(dict.fromkeys(API_ROUTES, "JSON API, see api/tests/test_api_isolation"))
+NOT_TENANT_DATA["apiweb:revoke"] = (
+    "a person's own API tokens only (404 otherwise), tested in api/tests/test_tokens"
+)
 MISSING_ID = 987654321
 
 

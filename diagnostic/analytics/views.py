@@ -21,6 +21,7 @@ from diagnostic.analytics.models import Publication
 from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
 from diagnostic.frameworks.models import KeyArea, Level, Theme, ValueCode
+from diagnostic.lib.spreadsheets import neutralise_row, neutralise_sheet
 
 
 def _rounds():
@@ -346,7 +347,7 @@ def public_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(PUBLIC_COLUMNS)
-    writer.writerows(_public_rows(figures))
+    writer.writerows(neutralise_row(row) for row in _public_rows(figures))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="nps-results-{rnd.pk}.csv"'
     return response
@@ -379,6 +380,8 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         ["Licence", "Open Government Licence v3.0. Contains data from mySociety's UK Local Authority Names and Codes (CC BY 4.0)."],
     ]:  # fmt: skip
         meta.append(row)
+    for sheet in wb.worksheets:
+        neutralise_sheet(sheet)
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(

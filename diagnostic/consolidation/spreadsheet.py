@@ -46,6 +46,7 @@ from diagnostic.consolidation import services
 from diagnostic.consolidation.models import CONTRIBUTOR_FIELDS, Assignment, ContributorAnswer
 from diagnostic.frameworks.models import Level, LevelDescriptor, ValueCode
 from diagnostic.lib.problems import InvalidFile, Problem
+from diagnostic.lib.spreadsheets import neutralise_sheet
 
 MAX_BYTES = 2 * 1024 * 1024
 # An xlsx is a zip: a small file can unpack to gigabytes. Ours unpack to well under 1 MB.
@@ -428,9 +429,6 @@ def build_workbook(
     last_row = max(ws.max_row, 2)
     for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
         for cell in row:
-            # openpyxl writes text starting with "=" as a formula; people's text stays text.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if first_field <= cell.column <= last_field:
                 cell.protection = Protection(locked=False)
@@ -507,8 +505,6 @@ def build_workbook(
         )
     for row in lv.iter_rows(min_row=1):
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     lv.column_dimensions["A"].width = 8
     lv.column_dimensions["B"].width = 30
@@ -529,6 +525,8 @@ def build_workbook(
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 100
     info.protection.sheet = True
+    for sheet in wb.worksheets:
+        neutralise_sheet(sheet)  # people's text stays text (diagnostic/lib/spreadsheets.py)
 
     buf = io.BytesIO()
     wb.save(buf)

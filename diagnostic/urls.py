@@ -12,6 +12,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "diagnostic.public.views.bad_request"
 handler404 = "diagnostic.public.views.not_found"
 handler403 = "diagnostic.public.views.forbidden"
 handler500 = "diagnostic.public.views.server_error"

@@ -32,6 +32,7 @@ from diagnostic.accounts.models import (
 )
 from diagnostic.audit.services import record
 from diagnostic.lib.problems import InvalidFile, Problem, read_csv_text
+from diagnostic.lib.text import FORMULA_START, has_control_characters
 from diagnostic.organisations.models import Organisation, Region
 
 
@@ -247,14 +248,27 @@ def check_bulk_leads_csv(text: str) -> list[BulkRow]:
         raise InvalidFile([Problem("file", "has a header but no rows")])
     if len(rows) > BULK_MAX_ROWS:
         raise InvalidFile([Problem("file", f"has {len(rows)} rows; the limit is {BULK_MAX_ROWS}")])
-    codes = {r["organisation_code"] for r in rows}
+    # Checked before any lookup: PostgreSQL cannot even compare text holding NUL (ASVS 2.2.1).
+    problems, unusable = [], set()
+    for line, row in enumerate(rows, start=2):
+        for column in BULK_COLUMNS:
+            if has_control_characters(row[column]):
+                problems.append(Problem(f"row {line}, column {column}",
+                                        "holds a control character (such as NUL); type it again"))  # fmt: skip
+                unusable.add(line)
+        if row["name"].startswith(FORMULA_START):
+            problems.append(Problem(f"row {line}, column name",
+                                    "starts with = + - or @, which a spreadsheet runs as a formula"))  # fmt: skip
+    codes = {r["organisation_code"] for i, r in enumerate(rows, start=2) if i not in unusable}
     orgs = {
         o.gss_code: o
         for o in Organisation.objects.filter(gss_code__in=codes).select_related("region")
     }
     today = timezone.localdate()
-    problems, result, seen_pairs = [], [], set()
+    result, seen_pairs = [], set()
     for line, row in enumerate(rows, start=2):
+        if line in unusable:
+            continue
         code, name, email = row["organisation_code"], row["name"], row["email"].lower()
         org = orgs.get(code)
         if not code:

@@ -220,9 +220,9 @@ def _national_view(request, scope) -> bool:
 @login_required
 @cache_control(private=True, max_age=7 * 24 * 3600, immutable=True)
 def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
-    """A rendered chart for signed-in pages, by the hash of its spec (which cannot be guessed).
-    Public pages embed their charts inline instead."""
-    svg = charts.svg_for_digest(digest) if len(digest) == 64 else None
+    """A rendered chart for signed-in pages, by the hash of its spec signed for the person
+    whose page it is on (`charts.url_for`). Public pages embed their charts inline instead."""
+    svg = charts.svg_for_key(digest, request.user.pk)
     if svg is None:
         raise Http404
     return HttpResponse(svg, content_type="image/svg+xml")

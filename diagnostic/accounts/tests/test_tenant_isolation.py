@@ -78,7 +78,7 @@ NOT_TENANT_DATA = {
     "analytics:publish": "national admins only, whole rounds (test_figures)",
     "analytics:export_csv": "national team only, whole rounds (test_exports)",
     "analytics:export_xlsx": "national team only, whole rounds (test_exports)",
-    "analytics:chart": "a chart by the unguessable hash of its figures, signed-in only",
+    "analytics:chart": "a chart by the hash of its figures signed for one viewer (test_chart_access)",
     "analytics:public_round": "published national aggregates, suppressed under 5",
     "analytics:public_csv": "published national aggregates, suppressed under 5",
     "analytics:public_xlsx": "published national aggregates, suppressed under 5",

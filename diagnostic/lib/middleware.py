@@ -39,3 +39,40 @@ class ControlCharactersMiddleware:
                 ):
                     raise ControlCharacters("control character in a form field")
         return self.get_response(request)
+
+
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """Answer 405 to every method no view here uses: TRACE, OPTIONS, PUT, PATCH, DELETE,
+    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). GET-only and POST-only views say so
+    themselves with `require_GET` / `require_POST`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            from django.http import HttpResponseNotAllowed
+
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
+        return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person, so no
+    browser or shared cache keeps a page with a council's data (ASVS 14.3.2, 14.2.2). A view
+    that sets its own Cache-Control (a chart image, private and per person) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            from django.utils.cache import patch_cache_control
+
+            patch_cache_control(response, private=True, no_store=True)
+        return response

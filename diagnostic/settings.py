@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "diagnostic.analytics",
     "diagnostic.plans",
     "diagnostic.consolidation",
+    # issue 14: the second factor (django-otp's authenticator-app devices, our recovery codes)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "diagnostic.twofactor",
     "diagnostic.demo",
 ]
 
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "diagnostic.accounts.middleware.IdleTimeoutMiddleware",
     "diagnostic.accounts.middleware.ActiveMembershipMiddleware",
+    "diagnostic.twofactor.middleware.SecondFactorMiddleware",
     # Last, so a locked-out sign-in is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -198,6 +203,9 @@ AXES_VERBOSE = False
 # The client's address: the connection's, or behind the proxy the one it saw (client_ip.py).
 AXES_CLIENT_IP_CALLABLE = "diagnostic.accounts.client_ip.client_ip"
 AXES_ENABLED = envbool("AXES_ENABLED", "true")
+
+# Second factor (diagnostic/twofactor): the name authenticator apps show.
+OTP_TOTP_ISSUER = "NPS Diagnostic"
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SESSION_COOKIE_AGE = envint("SESSION_MAX_AGE_HOURS", "12") * 3600

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("diagnostic.analytics.urls")),
     path("", include("diagnostic.plans.urls")),
     path("", include("diagnostic.consolidation.urls")),
+    path("", include("diagnostic.twofactor.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

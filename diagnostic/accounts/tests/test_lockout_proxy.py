@@ -98,6 +98,6 @@ class WithoutAProxy(LockoutTestCase):
         for _ in range(5):
             self.attempt("wrong", REMOTE_ADDR=ATTACKER)
         self.client.logout()
-        r = self.client.post(self.url, {"username": "erin@example.org", "password": PASSWORD},
+        r = self.client.post(self.url, {"username": "alice@example.org", "password": PASSWORD},
                              REMOTE_ADDR=ATTACKER)  # fmt: skip
         self.assertSignedIn(r)

@@ -43,13 +43,21 @@ class SignInTests(BaseTestCase):
             f"{self.url}?next=/organisations/",
             {"username": "erin@example.org", "password": PASSWORD, "next": "/organisations/"},
         )
+        self.assertRedirects(r, "/organisations/", fetch_redirect_response=False)
+        # Erin is a national admin: the second step comes first, then the page she asked for.
+        from diagnostic.twofactor.testing import fresh_code
+
+        r = self.client.get("/organisations/")
+        verify = reverse("twofactor:verify") + "?next=%2Forganisations%2F"
+        self.assertRedirects(r, verify, fetch_redirect_response=False)
+        r = self.client.post(verify, {"code": fresh_code(self.erin), "next": "/organisations/"})
         self.assertRedirects(r, "/organisations/")
         self.client.logout()
         r = self.client.post(
             self.url,
             {"username": "erin@example.org", "password": PASSWORD, "next": "https://evil.example/"},
         )
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("accounts:home"), fetch_redirect_response=False)
 
     def test_it_locks_sign_in_after_five_failures_even_with_the_right_password(self):
         """ASVS 6.3.1: throttling of repeated failed attempts."""

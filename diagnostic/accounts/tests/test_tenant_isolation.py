@@ -88,6 +88,8 @@ NOT_TENANT_DATA = {
     "assessments:reminder_new": "national admins only, whole rounds; tested in test_reminders",
     "assessments:reminder": "national admins only, whole rounds; tested in test_reminders",
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
+    # issue 14
+    "twofactor:reset": "national admins only; a person's second factor, no council's data (test_second_factor)",
 }
 MISSING_ID = 987654321
 METHODS = ["get", "post", "put", "patch", "delete"]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("diagnostic.plans.urls")),
     path("", include("diagnostic.consolidation.urls")),
     path("", include("diagnostic.twofactor.urls")),
+    path("", include("diagnostic.audit.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -189,6 +189,10 @@ class RolesTableTests(AssessmentTestCase):
         "reset someone's second factor": lambda t: t.ok(
             "get", reverse("twofactor:reset", args=[t.bob.pk])
         ),
+        "read the audit trail of every council": lambda t: t.ok("get", reverse("audit:trail")),
+        "read their own response's audit trail": lambda t: t.ok(
+            "get", reverse("audit:response_trail", args=[t.response_a.pk])
+        ),
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])
         ),

@@ -62,6 +62,8 @@ OTHER_COUNCILS_OBJECT = {
     "consolidation:response_upload": lambda t: [t.response_b.pk],
     "consolidation:request_sign_off": lambda t: [t.response_b.pk],
     "consolidation:withdraw_sign_off": lambda t: [t.response_b.pk, t.sign_off_b.pk],
+    # issue 14
+    "audit:response_trail": lambda t: [t.response_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {

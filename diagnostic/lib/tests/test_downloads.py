@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from diagnostic.analytics.models import Publication
 from diagnostic.assessments.models import Answer, Response
+from diagnostic.audit.services import record
 from diagnostic.consolidation.testing import ConsolidationTestCase, make_view
 from diagnostic.lib.spreadsheets import neutralise
 from diagnostic.organisations.models import Region
@@ -42,6 +43,7 @@ DOWNLOADS = {
     "plans:export_xlsx": ("bob", lambda t: [t.response_a.pk]),
     "consolidation:response_xlsx": ("bob", lambda t: [t.response_a.pk]),
     "consolidation:contribution_xlsx": ("alice", lambda t: [t.response_a.pk]),
+    "audit:trail_csv": ("nina", lambda t: []),
 }
 
 
@@ -90,6 +92,7 @@ class EveryDownloadIsNeutralised(ConsolidationTestCase):
         make_action(cls.response_a, EVIL[0], description=EVIL[1], owner=EVIL[3])
         Publication.objects.create(round=cls.round, published_by=cls.erin)
         Region.objects.filter(pk=cls.south_east.pk).update(name="=1+1 South East")
+        record("test.note", actor=cls.erin, organisation=cls.council_a, note=EVIL[0])
 
     def test_every_download_route_is_listed_here(self):
         self.assertEqual(_download_routes(), set(DOWNLOADS))

@@ -191,6 +191,9 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "public:home"
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 2))
 INVITATION_DAYS = envint("INVITATION_DAYS", "14")
+# Retention (manage.py apply_retention; the privacy page states these).
+RETENTION_INVITATION_DAYS = envint("RETENTION_INVITATION_DAYS", "90")
+RETENTION_SIGN_IN_DAYS = envint("RETENTION_SIGN_IN_DAYS", "90")
 
 # django-axes: lock the account-and-address pair after repeated failures (ASVS 6.3.1).
 AXES_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", "5")

@@ -397,3 +397,87 @@ def do_grant_national_role(*, by: User, user: User, role: str) -> Membership:
     if created:
         record("role.granted", actor=by, obj=membership, user=user.email, role=role)
     return membership
+
+
+# --- Personal data: erasure (issue 14) -------------------------------------------------------
+FORMER_COLLEAGUE = "a former colleague"
+
+
+def erased_email(user: User) -> str:
+    return f"erased-{user.pk}@erased.invalid"
+
+
+@transaction.atomic
+def do_erase_person(*, by: User, user: User) -> dict:
+    """A national admin erases a person (UK GDPR Article 17): their name and email are replaced,
+    so everything they did stays, attributed to "a former colleague"; their roles, invitations
+    to them, second factor, sign-in records and sessions are removed and they cannot sign in.
+    The council's answers, views and actions are kept. Recorded (without the name or email).
+    Returns what was removed, by kind."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diagnostic.accounts.sessions import end_sessions_of
+    from diagnostic.consolidation.models import Assignment
+    from diagnostic.twofactor.models import RecoveryCode
+
+    access.require_national_admin(by)
+    if user.pk == by.pk:
+        raise ValidationError("You cannot erase yourself; ask another national admin.")
+    if user.email == erased_email(user):
+        raise ValidationError("This person has already been erased.")
+    email = user.email
+    removed = {
+        "roles": Membership.objects.filter(user=user).delete()[0],
+        "invitations": Invitation.objects.filter(email__iexact=email).delete()[0],
+        "second_factor": TOTPDevice.objects.filter(user=user).delete()[0]
+        + RecoveryCode.objects.filter(user=user).delete()[0],
+        "sign_in_records": AccessAttempt.objects.filter(username__iexact=email).delete()[0]
+        + AccessLog.objects.filter(username__iexact=email).delete()[0]
+        + AccessFailureLog.objects.filter(username__iexact=email).delete()[0],
+        "sessions": end_sessions_of(user.pk),
+    }
+    Assignment.objects.filter(models_q_user_or_email(user, email)).update(
+        full_name=FORMER_COLLEAGUE, email=erased_email(user)
+    )
+    user.full_name = FORMER_COLLEAGUE
+    user.email = erased_email(user)
+    user.job_title = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    access.forget_memberships(user)
+    record("person.erased", actor=by, obj=user, **removed)
+    return removed
+
+
+def models_q_user_or_email(user: User, email: str):
+    from django.db.models import Q
+
+    return Q(user=user) | Q(email__iexact=email)
+
+
+def do_apply_retention(*, now=None, invitation_days: int, sign_in_days: int) -> dict:
+    """Delete what is kept no longer than the privacy notice says: invitations finished
+    (expired, used or withdrawn) more than `invitation_days` ago, sign-in records older than
+    `sign_in_days`, and sessions that have ended. Audit events are kept (append-only)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    inv_cut = now - dt.timedelta(days=invitation_days)
+    sign_cut = now - dt.timedelta(days=sign_in_days)
+    with transaction.atomic():
+        counts = {
+            "invitations": Invitation.objects.filter(
+                Q(expires_at__lt=inv_cut) | Q(accepted_at__lt=inv_cut) | Q(revoked_at__lt=inv_cut)
+            ).delete()[0],
+            "sign_in_records": AccessAttempt.objects.filter(attempt_time__lt=sign_cut).delete()[0]
+            + AccessLog.objects.filter(attempt_time__lt=sign_cut).delete()[0]
+            + AccessFailureLog.objects.filter(attempt_time__lt=sign_cut).delete()[0],
+            "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        }
+        record("retention.applied", **counts, invitation_days=invitation_days,
+               sign_in_days=sign_in_days)  # fmt: skip
+    return counts

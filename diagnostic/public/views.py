@@ -24,7 +24,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/privacy.html")
+    from django.conf import settings
+
+    return render(request, "public/privacy.html", {
+        "invitation_days": settings.RETENTION_INVITATION_DAYS,
+        "sign_in_days": settings.RETENTION_SIGN_IN_DAYS,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+    })  # fmt: skip
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:

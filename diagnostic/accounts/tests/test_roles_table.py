@@ -193,6 +193,9 @@ class RolesTableTests(AssessmentTestCase):
         "read their own response's audit trail": lambda t: t.ok(
             "get", reverse("audit:response_trail", args=[t.response_a.pk])
         ),
+        "erase a person's personal data": lambda t: t.ok(
+            "get", reverse("accounts:erase_person", args=[t.zoe.pk])
+        ),
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])
         ),

@@ -92,6 +92,7 @@ NOT_TENANT_DATA = {
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
     # issue 14
     "twofactor:reset": "national admins only; a person's second factor, no council's data (test_second_factor)",
+    "accounts:erase_person": "national admins only; a person, no council's data (test_personal_data)",
 }
 MISSING_ID = 987654321
 METHODS = ["get", "post", "put", "patch", "delete"]

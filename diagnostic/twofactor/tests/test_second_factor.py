@@ -235,9 +235,7 @@ class ResetByANationalAdminTests(SecondFactorTestCase):
         self.assertFalse(Session.objects.filter(session_key=nina_session).exists())
         event = AuditEvent.objects.get(action="second_factor.reset")
         self.assertEqual((event.actor, event.object_id), (self.erin, str(self.nina.pk)))
-        self.assertEqual(
-            event.detail, {"had_app": True, "sessions_ended": 1}
-        )
+        self.assertEqual(event.detail, {"had_app": True, "sessions_ended": 1})
         # Nina signs in again and must set up a new app.
         self.client.logout()
         self.sign_in(self.nina)

@@ -62,23 +62,33 @@ INSTALLED_APPS = [
     "diagnostic.broker",
     "diagnostic.support",
     "diagnostic.api",
+    # issue 14: the second factor (django-otp's authenticator-app devices, our recovery codes)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "diagnostic.twofactor",
     "diagnostic.demo",
     "diagnostic.practice",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "diagnostic.lib.middleware.AllowedMethodsMiddleware",
+    # Before CommonMiddleware, so a path with a control character is not redirected first.
+    "diagnostic.lib.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "diagnostic.lib.middleware.NoStoreWhenSignedInMiddleware",
+    "diagnostic.analytics.middleware.ChartViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "diagnostic.accounts.middleware.IdleTimeoutMiddleware",
     "diagnostic.accounts.middleware.ActiveMembershipMiddleware",
+    "diagnostic.twofactor.middleware.SecondFactorMiddleware",
     # Last, so a locked-out sign-in is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -185,6 +195,9 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "public:home"
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 2))
 INVITATION_DAYS = envint("INVITATION_DAYS", "14")
+# Retention (manage.py apply_retention; the privacy page states these).
+RETENTION_INVITATION_DAYS = envint("RETENTION_INVITATION_DAYS", "90")
+RETENTION_SIGN_IN_DAYS = envint("RETENTION_SIGN_IN_DAYS", "90")
 
 # django-axes: lock the account-and-address pair after repeated failures (ASVS 6.3.1).
 AXES_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", "5")
@@ -194,8 +207,12 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address: the connection's, or behind the proxy the one it saw (client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "diagnostic.accounts.client_ip.client_ip"
 AXES_ENABLED = envbool("AXES_ENABLED", "true")
+
+# Second factor (diagnostic/twofactor): the name authenticator apps show.
+OTP_TOTP_ISSUER = "NPS Diagnostic"
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SESSION_COOKIE_AGE = envint("SESSION_MAX_AGE_HOURS", "12") * 3600
@@ -210,7 +227,9 @@ SECURE_SSL_REDIRECT = SECURE and envbool("SECURE_SSL_REDIRECT", "true")
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
-if envbool("BEHIND_PROXY", "false"):
+BEHIND_PROXY = envbool("BEHIND_PROXY", "false")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1")  # proxies that append X-Forwarded-For
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -63,7 +63,7 @@ def create_personas() -> dict[str, Region | Organisation | User]:
             "nation": "England",
         },
     )[0]
-    return {
+    people = {
         "north_west": north_west,
         "south_east": south_east,
         "wales": wales,
@@ -78,9 +78,18 @@ def create_personas() -> dict[str, Region | Organisation | User]:
         "erin": make_user("erin", "Erin Okafor", Role.NATIONAL_ADMIN),
         "zoe": make_user("zoe", "Zoe Nobody"),
     }
+    # Staff roles require a second factor (diagnostic/twofactor): these have their app set up.
+    from diagnostic.twofactor.testing import enrol
+
+    for key in ("dana", "nina", "erin"):
+        enrol(people[key])
+    return people
 
 
 class BaseTestCase(TestCase):
+    # force_login passes the second step too, as staff would with their app.
+    from diagnostic.twofactor.testing import VerifyingClient as client_class
+
     @classmethod
     def setUpTestData(cls):
         for name, obj in create_personas().items():
@@ -105,14 +114,15 @@ def run_concurrently(users: list[User], work, *, timeout: float = 120) -> tuple[
     import threading
 
     from django.db import connection
-    from django.test import Client
+
+    from diagnostic.twofactor.testing import VerifyingClient
 
     results, errors = [], []
     barrier = threading.Barrier(len(users))
 
     def runner(i):
         try:
-            client = Client()
+            client = VerifyingClient()
             client.force_login(users[i])
             barrier.wait(timeout=30)
             results.append((i, work(i, client)))

@@ -13,9 +13,12 @@ urlpatterns = [
     path("", include("diagnostic.practice.urls")),
     path("", include("diagnostic.support.urls")),
     path("", include("diagnostic.api.urls")),
+    path("", include("diagnostic.twofactor.urls")),
+    path("", include("diagnostic.audit.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "diagnostic.public.views.bad_request"
 handler404 = "diagnostic.public.views.not_found"
 handler403 = "diagnostic.public.views.forbidden"
 handler500 = "diagnostic.public.views.server_error"

@@ -9,10 +9,23 @@ from django.utils.functional import SimpleLazyObject
 
 SESSION_ACTIVE_KEY = "active_organisation_id"
 SESSION_SEEN_KEY = "last_seen"
+SESSION_SIGNED_IN_KEY = "signed_in_at"
+
+
+def start_session_clock(sender, request, user, **kwargs):
+    """On sign-in (`user_logged_in`): note when, and fix the session's expiry at that instant
+    plus SESSION_COOKIE_AGE, so saving the session later never moves it (ASVS 7.3.2)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    request.session[SESSION_SIGNED_IN_KEY] = int(time.time())
+    request.session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
 
 
 class IdleTimeoutMiddleware:
-    """Sign a person out after SESSION_IDLE_MINUTES without a request (ASVS 7.3.1)."""
+    """Sign a person out after SESSION_IDLE_MINUTES without a request (ASVS 7.3.1), and
+    SESSION_MAX_AGE_HOURS after signing in whatever they do (ASVS 7.3.2)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,6 +33,15 @@ class IdleTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = int(time.time())
+            started = request.session.setdefault(SESSION_SIGNED_IN_KEY, now)
+            if now - started > settings.SESSION_COOKIE_AGE:
+                # The absolute limit, counted from sign-in; activity does not extend it.
+                logout(request)
+                hours = settings.SESSION_COOKIE_AGE // 3600
+                messages.info(
+                    request, f"You were signed out: a sign-in lasts at most {hours} hours."
+                )
+                return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
             last = request.session.get(SESSION_SEEN_KEY, now)
             if now - last > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)

@@ -32,6 +32,7 @@ from diagnostic.accounts.models import (
 )
 from diagnostic.audit.services import record
 from diagnostic.lib.problems import InvalidFile, Problem, read_csv_text
+from diagnostic.lib.text import FORMULA_START, has_control_characters
 from diagnostic.organisations.models import Organisation, Region
 
 
@@ -247,14 +248,27 @@ def check_bulk_leads_csv(text: str) -> list[BulkRow]:
         raise InvalidFile([Problem("file", "has a header but no rows")])
     if len(rows) > BULK_MAX_ROWS:
         raise InvalidFile([Problem("file", f"has {len(rows)} rows; the limit is {BULK_MAX_ROWS}")])
-    codes = {r["organisation_code"] for r in rows}
+    # Checked before any lookup: PostgreSQL cannot even compare text holding NUL (ASVS 2.2.1).
+    problems, unusable = [], set()
+    for line, row in enumerate(rows, start=2):
+        for column in BULK_COLUMNS:
+            if has_control_characters(row[column]):
+                problems.append(Problem(f"row {line}, column {column}",
+                                        "holds a control character (such as NUL); type it again"))  # fmt: skip
+                unusable.add(line)
+        if row["name"].startswith(FORMULA_START):
+            problems.append(Problem(f"row {line}, column name",
+                                    "starts with = + - or @, which a spreadsheet runs as a formula"))  # fmt: skip
+    codes = {r["organisation_code"] for i, r in enumerate(rows, start=2) if i not in unusable}
     orgs = {
         o.gss_code: o
         for o in Organisation.objects.filter(gss_code__in=codes).select_related("region")
     }
     today = timezone.localdate()
-    problems, result, seen_pairs = [], [], set()
+    result, seen_pairs = [], set()
     for line, row in enumerate(rows, start=2):
+        if line in unusable:
+            continue
         code, name, email = row["organisation_code"], row["name"], row["email"].lower()
         org = orgs.get(code)
         if not code:
@@ -383,3 +397,87 @@ def do_grant_national_role(*, by: User, user: User, role: str) -> Membership:
     if created:
         record("role.granted", actor=by, obj=membership, user=user.email, role=role)
     return membership
+
+
+# --- Personal data: erasure (issue 14) -------------------------------------------------------
+FORMER_COLLEAGUE = "a former colleague"
+
+
+def erased_email(user: User) -> str:
+    return f"erased-{user.pk}@erased.invalid"
+
+
+@transaction.atomic
+def do_erase_person(*, by: User, user: User) -> dict:
+    """A national admin erases a person (UK GDPR Article 17): their name and email are replaced,
+    so everything they did stays, attributed to "a former colleague"; their roles, invitations
+    to them, second factor, sign-in records and sessions are removed and they cannot sign in.
+    The council's answers, views and actions are kept. Recorded (without the name or email).
+    Returns what was removed, by kind."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diagnostic.accounts.sessions import end_sessions_of
+    from diagnostic.consolidation.models import Assignment
+    from diagnostic.twofactor.models import RecoveryCode
+
+    access.require_national_admin(by)
+    if user.pk == by.pk:
+        raise ValidationError("You cannot erase yourself; ask another national admin.")
+    if user.email == erased_email(user):
+        raise ValidationError("This person has already been erased.")
+    email = user.email
+    removed = {
+        "roles": Membership.objects.filter(user=user).delete()[0],
+        "invitations": Invitation.objects.filter(email__iexact=email).delete()[0],
+        "second_factor": TOTPDevice.objects.filter(user=user).delete()[0]
+        + RecoveryCode.objects.filter(user=user).delete()[0],
+        "sign_in_records": AccessAttempt.objects.filter(username__iexact=email).delete()[0]
+        + AccessLog.objects.filter(username__iexact=email).delete()[0]
+        + AccessFailureLog.objects.filter(username__iexact=email).delete()[0],
+        "sessions": end_sessions_of(user.pk),
+    }
+    Assignment.objects.filter(models_q_user_or_email(user, email)).update(
+        full_name=FORMER_COLLEAGUE, email=erased_email(user)
+    )
+    user.full_name = FORMER_COLLEAGUE
+    user.email = erased_email(user)
+    user.job_title = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    access.forget_memberships(user)
+    record("person.erased", actor=by, obj=user, **removed)
+    return removed
+
+
+def models_q_user_or_email(user: User, email: str):
+    from django.db.models import Q
+
+    return Q(user=user) | Q(email__iexact=email)
+
+
+def do_apply_retention(*, now=None, invitation_days: int, sign_in_days: int) -> dict:
+    """Delete what is kept no longer than the privacy notice says: invitations finished
+    (expired, used or withdrawn) more than `invitation_days` ago, sign-in records older than
+    `sign_in_days`, and sessions that have ended. Audit events are kept (append-only)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    inv_cut = now - dt.timedelta(days=invitation_days)
+    sign_cut = now - dt.timedelta(days=sign_in_days)
+    with transaction.atomic():
+        counts = {
+            "invitations": Invitation.objects.filter(
+                Q(expires_at__lt=inv_cut) | Q(accepted_at__lt=inv_cut) | Q(revoked_at__lt=inv_cut)
+            ).delete()[0],
+            "sign_in_records": AccessAttempt.objects.filter(attempt_time__lt=sign_cut).delete()[0]
+            + AccessLog.objects.filter(attempt_time__lt=sign_cut).delete()[0]
+            + AccessFailureLog.objects.filter(attempt_time__lt=sign_cut).delete()[0],
+            "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        }
+        record("retention.applied", **counts, invitation_days=invitation_days,
+               sign_in_days=sign_in_days)  # fmt: skip
+    return counts

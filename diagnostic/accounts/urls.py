@@ -38,4 +38,8 @@ urlpatterns = [
     path("manage/people/", views.manage_people, name="manage_people"),
     path("manage/people/invite/", views.manage_invite, name="manage_invite"),
     path("manage/people/invite-leads/", views.manage_bulk_invite, name="manage_bulk_invite"),
+    # issue 14: personal data rights
+    path("account/my-data/", views.my_data, name="my_data"),
+    path("account/my-data.json", views.my_data_json, name="my_data_json"),
+    path("manage/people/<int:user_id>/erase/", views.erase_person, name="erase_person"),
 ]

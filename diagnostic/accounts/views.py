@@ -9,11 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diagnostic.accounts import access, services
 from diagnostic.accounts.forms import (
@@ -25,6 +25,7 @@ from diagnostic.accounts.forms import (
 )
 from diagnostic.accounts.middleware import SESSION_ACTIVE_KEY
 from diagnostic.accounts.models import Invitation, Membership, Role, User
+from diagnostic.audit.services import record
 from diagnostic.lib.http import posted
 from diagnostic.lib.problems import InvalidFile
 
@@ -305,3 +306,54 @@ def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/manage_bulk_invite.html", ctx, status=400)
     status = 400 if form.errors else 200
     return render(request, "accounts/manage_bulk_invite.html", ctx, status=status)
+
+
+# --- Personal data rights (issue 14) ---------------------------------------------------------
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything held about the signed-in person, readable (and printable)."""
+    from diagnostic.accounts import personal_data
+
+    record("personal_data.viewed", actor=request.user, obj=request.user)
+    return render(request, "accounts/my_data.html", {"data": personal_data.about(request.user)})
+
+
+@login_required
+@require_GET
+def my_data_json(request: HttpRequest) -> HttpResponse:
+    """The same, as JSON to keep or reuse."""
+    import json
+
+    from diagnostic.accounts import personal_data
+
+    record("personal_data.downloaded", actor=request.user, obj=request.user)
+    body = json.dumps(personal_data.about(request.user), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-data-nps-diagnostic.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erase_person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A national admin erases a person's personal data (after a request from them)."""
+    access.require_national_admin(request.user)
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "erase":
+            error = "Tick the box to confirm that this person asked to be erased."
+        else:
+            try:
+                services.do_erase_person(by=request.user, user=person)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, "The person was erased: their name and email are gone, "
+                                 "and their work is kept as a former colleague's.")  # fmt: skip
+                return redirect(reverse("accounts:manage_people"))
+    return render(request, "accounts/erase_person.html", {"person": person, "error": error},
+                  status=400 if error else 200)  # fmt: skip

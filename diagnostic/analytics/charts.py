@@ -16,6 +16,7 @@ council report's charts. Neither changes a spec's meaning or the drawn SVG.
 from __future__ import annotations
 
 import base64
+import contextvars
 import functools
 import hashlib
 import json
@@ -123,15 +124,42 @@ def render_svg(spec: dict) -> str:
     return svg
 
 
+# The signed-in person the page being built is for; set for each request by
+# `analytics.middleware.ChartViewerMiddleware`, so chart URLs are minted for them alone.
+chart_viewer: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "chart_viewer", default=None
+)
+
+
+def _signature(digest: str, user_id: int | None) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("analytics.chart", f"{user_id}:{digest}").hexdigest()[:32]
+
+
 def url_for(spec: dict) -> str:
-    """A URL serving the chart's SVG (rendered now, kept in the cache, cached by browsers)."""
+    """A URL serving the chart's SVG (rendered now, kept in the cache, cached by browsers).
+
+    The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
+    for the person whose page it was put on: someone who could not see the page cannot fetch
+    its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
     from django.urls import reverse
 
     text = json.dumps(spec, sort_keys=True, default=str)
     digest = hashlib.sha256(text.encode()).hexdigest()
     render_svg(spec)
     cache.set("chart-spec:" + digest, spec, 7 * 24 * 3600)
-    return reverse("analytics:chart", args=[digest])
+    return reverse("analytics:chart", args=[f"{digest}-{_signature(digest, chart_viewer.get())}"])
+
+
+def svg_for_key(key: str, user_id: int | None) -> str | None:
+    """The SVG for a chart URL's key (`<digest>-<signature>`), if it was minted for `user_id`."""
+    from django.utils.crypto import constant_time_compare
+
+    digest, _, signature = key.partition("-")
+    if len(digest) != 64 or not constant_time_compare(signature, _signature(digest, user_id)):
+        return None
+    return svg_for_digest(digest)
 
 
 def svg_for_digest(digest: str) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from diagnostic.assessments.models import Answer, Round
 from diagnostic.frameworks.levels import scale_for
+from diagnostic.lib.spreadsheets import neutralise_row, write_only_row
 
 COLUMNS = [
     "round", "organisation_code", "organisation", "region", "type", "nation", "submitted_at",
@@ -56,7 +57,7 @@ def csv_stream(rnd: Round) -> Iterator[str]:
     yield "\ufeff"  # so Excel opens it as UTF-8
     yield writer.writerow(COLUMNS)
     for row in rows(rnd):
-        yield writer.writerow(row)
+        yield writer.writerow(neutralise_row(row))
 
 
 def xlsx_bytes(rnd: Round) -> bytes:
@@ -66,7 +67,7 @@ def xlsx_bytes(rnd: Round) -> bytes:
     ws = wb.create_sheet("Responses")
     ws.append(COLUMNS)
     for row in rows(rnd):
-        ws.append(row)
+        ws.append(write_only_row(ws, row))
     about = wb.create_sheet("About")
     for line in [
         [
@@ -82,7 +83,7 @@ def xlsx_bytes(rnd: Round) -> bytes:
         ],
         ["Audience", "National team only: this file names councils. Do not publish it."],
     ]:
-        about.append(line)
+        about.append(write_only_row(about, line))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

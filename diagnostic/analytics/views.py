@@ -22,6 +22,7 @@ from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
 from diagnostic.frameworks.levels import scale_for
 from diagnostic.frameworks.models import Theme
+from diagnostic.lib.spreadsheets import neutralise_row, neutralise_sheet
 
 
 def _scope_from(request, *, region=None):
@@ -252,9 +253,9 @@ def _national_view(request, scope) -> bool:
 @login_required
 @cache_control(private=True, max_age=7 * 24 * 3600, immutable=True)
 def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
-    """A rendered chart for signed-in pages, by the hash of its spec (which cannot be guessed).
-    Public pages embed their charts inline instead."""
-    svg = charts.svg_for_digest(digest) if len(digest) == 64 else None
+    """A rendered chart for signed-in pages, by the hash of its spec signed for the person
+    whose page it is on (`charts.url_for`). Public pages embed their charts inline instead."""
+    svg = charts.svg_for_key(digest, request.user.pk)
     if svg is None:
         raise Http404
     return HttpResponse(svg, content_type="image/svg+xml")
@@ -415,7 +416,7 @@ def public_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(public_columns(figures))
-    writer.writerows(_public_rows(figures))
+    writer.writerows(neutralise_row(row) for row in _public_rows(figures))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="nps-results-{rnd.pk}.csv"'
     return response
@@ -453,6 +454,8 @@ def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         ["Licence", "Open Government Licence v3.0. Contains data from mySociety's UK Local Authority Names and Codes (CC BY 4.0)."],
     ]:  # fmt: skip
         meta.append(row)
+    for sheet in wb.worksheets:
+        neutralise_sheet(sheet)
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(

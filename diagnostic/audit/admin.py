@@ -9,6 +9,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["action", "object_id"]
 
+    actions = None  # no "delete selected"
+
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False  # the audit trail is append-only
 

@@ -28,7 +28,7 @@ from diagnostic.testing import make_user
 
 pytestmark = pytest.mark.browser
 
-CHART_SRC = re.compile(r"^/charts/[0-9a-f]{64}\.svg$")
+CHART_SRC = re.compile(r"^/charts/[0-9a-f]{64}-[0-9a-f]{32}\.svg$")
 
 # Each chart in <main>: its image (alt text, whether it loaded) and the caption of the table
 # that follows it (the table itself, or the first table inside the next element).

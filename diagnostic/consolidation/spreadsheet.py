@@ -46,11 +46,15 @@ from diagnostic.consolidation import services
 from diagnostic.consolidation.models import CONTRIBUTOR_FIELDS, Assignment, ContributorAnswer
 from diagnostic.frameworks.models import Level, LevelDescriptor, ValueCode
 from diagnostic.lib.problems import InvalidFile, Problem
+from diagnostic.lib.spreadsheets import neutralise_sheet
 
 MAX_BYTES = 2 * 1024 * 1024
 # An xlsx is a zip: a small file can unpack to gigabytes. Ours unpack to well under 1 MB.
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 1000
+# Rows a worksheet may declare (its <dimension> or its <row> elements, empty or not) before any
+# cell is read: ours have about 60; 750,000 empty rows would take seconds to walk (ASVS 5.2.1).
+MAX_SHEET_ROWS = 5000
 MAX_PROBLEMS = 200  # a wholly wrong file would list thousands; the first ones are enough
 
 ANSWERS = "Answers"
@@ -444,9 +448,6 @@ def build_workbook(
     last_row = max(ws.max_row, 2)
     for row in ws.iter_rows(min_row=2, max_row=ws.max_row):
         for cell in row:
-            # openpyxl writes text starting with "=" as a formula; people's text stays text.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if first_field <= cell.column <= last_field:
                 cell.protection = Protection(locked=False)
@@ -525,8 +526,6 @@ def build_workbook(
         )
     for row in lv.iter_rows(min_row=1):
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     lv.column_dimensions["A"].width = 8
     lv.column_dimensions["B"].width = 30
@@ -547,6 +546,8 @@ def build_workbook(
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 100
     info.protection.sheet = True
+    for sheet in wb.worksheets:
+        neutralise_sheet(sheet)  # people's text stays text (diagnostic/lib/spreadsheets.py)
 
     buf = io.BytesIO()
     wb.save(buf)
@@ -652,10 +653,43 @@ def _open(data: bytes):
         raise InvalidFile(
             [Problem("The file", "unpacks to more than 20 MB; it is not one of ours.")]
         )
+    _check_parts(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
         raise InvalidFile([not_xlsx]) from None
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+
+def _check_parts(data: bytes) -> None:
+    """Refuse, before any cell is read, a workbook whose XML declares entities or whose
+    worksheets declare or hold more rows than any of ours (ASVS 1.5.1, 5.2.1, 5.2.3).
+
+    openpyxl parses with defusedxml (a dependency), which refuses entities too; this check
+    names the problem, and the row count stops a sheet of empty rows being walked.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            text = archive.read(info)
+            if b"<!ENTITY" in text or b"<!DOCTYPE" in text:
+                raise InvalidFile([Problem(
+                    "The file", "contains XML entity or document type definitions, which "
+                    "spreadsheets saved by Excel or LibreOffice never do. Download a fresh copy.",
+                )])  # fmt: skip
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            declared = _DIMENSION.search(text)
+            rows = len(_ROW.findall(text))
+            if rows > MAX_SHEET_ROWS or (declared and int(declared.group(1)) > MAX_SHEET_ROWS):
+                raise InvalidFile([Problem(
+                    "The file", f"has a sheet of more than {MAX_SHEET_ROWS:,} rows; it is not "
+                    "one of ours. Download a fresh copy.",
+                )])  # fmt: skip
 
 
 def read_answers_sheet(
@@ -676,6 +710,26 @@ def read_answers_sheet(
         wb.close()
 
 
+def _rows_or_damaged(rows):
+    """The sheet's rows; a sheet's XML is parsed as its rows are read, so damage (broken XML,
+    entities refused by defusedxml, a cell openpyxl cannot decode) shows only here."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except (ParseError, DefusedXmlException, ValueError, KeyError, TypeError):
+            raise InvalidFile([Problem(
+                "The file", "is damaged: a sheet's contents cannot be read. Save it again as "
+                "'Excel Workbook (.xlsx)' and upload it, or download a fresh copy.",
+            )]) from None  # fmt: skip
+        yield row
+
+
 def _read(wb, *, layout, scope, codes, asked, level_names) -> list[RowIn]:
     if ANSWERS not in wb.sheetnames:
         raise InvalidFile([Problem(
@@ -684,7 +738,7 @@ def _read(wb, *, layout, scope, codes, asked, level_names) -> list[RowIn]:
         )])  # fmt: skip
     ws = wb[ANSWERS]
     headings = layout.headings
-    rows = ws.iter_rows(max_col=len(headings))
+    rows = _rows_or_damaged(ws.iter_rows(max_col=len(headings)))
     header = [c.value for c in next(rows, ())]
     header += [None] * (len(headings) - len(header))
     found = [str(h).strip() if h is not None else "" for h in header]

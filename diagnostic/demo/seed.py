@@ -309,6 +309,22 @@ def step_contributors(ctx: DemoContext) -> None:
         )
 
 
+def step_second_factor(ctx: DemoContext) -> None:
+    """Staff demo people have an authenticator app (their roles require one); a command prints
+    the code it would show, so the demo works without a phone."""
+    from diagnostic.twofactor.services import REQUIRED_ROLES
+    from diagnostic.twofactor.testing import enrol
+
+    staff = [p for p in PEOPLE if p.role in REQUIRED_ROLES and p.key in ctx.users]
+    for person in staff:
+        enrol(ctx.users[person.key])
+    ctx.log(f"Second factor: {len(staff)} staff people have an authenticator app")
+    ctx.notes.append(
+        "Staff sign-ins (national admin, national analyst, regional lead) then ask for a code "
+        "from an authenticator app: `.venv/bin/python manage.py demo_code EMAIL` prints it."
+    )
+
+
 STEPS: list[Callable[[DemoContext], None]] = [
     step_framework,
     step_register,
@@ -318,6 +334,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_action_plan_2021,
     step_current_round,
     step_contributors,
+    step_second_factor,  # issue 14
 ]
 
 # The relationship broker's step (its own module): choices, Wigan–Kent, introductions.

@@ -29,3 +29,20 @@ def check_sqlite_in_production(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_xml_parsing_is_defused(app_configs, **kwargs):
+    """Uploaded workbooks are parsed by openpyxl, which uses defusedxml only when it is
+    installed and OPENPYXL_DEFUSEDXML is not turned off (ASVS 1.5.1)."""
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:
+        return [
+            Error(
+                "openpyxl is not using defusedxml to parse uploaded workbooks.",
+                hint="Install defusedxml (a dependency) and do not set OPENPYXL_DEFUSEDXML.",
+                id="diagnostic.E003",
+            )
+        ]
+    return []

@@ -11,6 +11,7 @@ import io
 
 from django.utils import timezone
 
+from diagnostic.lib.spreadsheets import neutralise_row, neutralise_sheet
 from diagnostic.plans.queries import Plan
 
 COLUMNS = ["number", "action", "details", "owner", "due_date", "status", "overdue",
@@ -31,21 +32,13 @@ def rows(plan: Plan, *, dates_as_text: bool = True) -> list[list]:
     return out
 
 
-def _safe(value):
-    # A spreadsheet opening a CSV treats a cell starting with = + - @ as a formula; text typed
-    # by a person must stay text (OWASP: CSV injection), so it gets a leading apostrophe.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_text(plan: Plan) -> str:
     buf = io.StringIO()
     buf.write("\ufeff")  # so Excel opens it as UTF-8
     writer = csv.writer(buf)
     writer.writerow(COLUMNS)
     for row in rows(plan):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow(neutralise_row(row))
     return buf.getvalue()
 
 
@@ -75,11 +68,6 @@ def xlsx_bytes(plan: Plan) -> bytes:
         cell.font = Font(bold=True)
     for row in rows(plan, dates_as_text=False):
         ws.append(row)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            # openpyxl stores text starting with "=" as a formula; typed text stays text.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
@@ -106,6 +94,8 @@ def xlsx_bytes(plan: Plan) -> bytes:
         info.append(line)
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 60
+    for sheet in wb.worksheets:
+        neutralise_sheet(sheet)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -66,7 +66,14 @@ def _describe(version: FrameworkVersion | None) -> dict | None:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/privacy.html")
+    from django.conf import settings
+
+    return render(request, "public/privacy.html", {
+        "invitation_days": settings.RETENTION_INVITATION_DAYS,
+        "sign_in_days": settings.RETENTION_SIGN_IN_DAYS,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+    })  # fmt: skip
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
@@ -154,6 +161,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

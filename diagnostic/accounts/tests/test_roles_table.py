@@ -199,6 +199,18 @@ class RolesTableTests(AssessmentTestCase):
             "post", reverse("analytics:publish", args=[t.round.pk])
         ),
         "form clusters of councils": lambda t: t.ok("get", reverse("organisations:cluster_new")),
+        # issue 14
+        "must pass a second factor after their password": lambda t: t.second_step_needed(),
+        "reset someone's second factor": lambda t: t.ok(
+            "get", reverse("twofactor:reset", args=[t.bob.pk])
+        ),
+        "read the audit trail of every council": lambda t: t.ok("get", reverse("audit:trail")),
+        "read their own response's audit trail": lambda t: t.ok(
+            "get", reverse("audit:response_trail", args=[t.response_a.pk])
+        ),
+        "erase a person's personal data": lambda t: t.ok(
+            "get", reverse("accounts:erase_person", args=[t.zoe.pk])
+        ),
         "reopen a submitted response": lambda t: t.ok(
             "get", reverse("assessments:reopen", args=[t.response_a.pk])
         ),
@@ -334,6 +346,20 @@ class RolesTableTests(AssessmentTestCase):
             "diagnostic.assessments.views.pdf.render_pdf", return_value=b"%PDF-1.7 stub"
         ):
             return self.ok("get", reverse("assessments:response_pdf", args=[self.response_a.pk]))
+
+    def second_step_needed(self) -> bool:
+        """Signing in through the form (no test shortcut), is the next page the second step?"""
+        from django.test import Client
+
+        from diagnostic.testing import PASSWORD
+
+        client = Client()
+        client.post(
+            reverse("accounts:sign_in"), {"username": self.current.email, "password": PASSWORD}
+        )
+        r = client.get(reverse("accounts:home"))
+        steps = (reverse("twofactor:verify"), reverse("twofactor:set_up"))
+        return r.status_code == 302 and r.url.startswith(steps)
 
     def plan_exports_ok(self) -> bool:
         from unittest import mock

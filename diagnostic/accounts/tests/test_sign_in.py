@@ -44,13 +44,21 @@ class SignInTests(BaseTestCase):
             f"{self.url}?next=/organisations/",
             {"username": "erin@example.org", "password": PASSWORD, "next": "/organisations/"},
         )
+        self.assertRedirects(r, "/organisations/", fetch_redirect_response=False)
+        # Erin is a national admin: the second step comes first, then the page she asked for.
+        from diagnostic.twofactor.testing import fresh_code
+
+        r = self.client.get("/organisations/")
+        verify = reverse("twofactor:verify") + "?next=%2Forganisations%2F"
+        self.assertRedirects(r, verify, fetch_redirect_response=False)
+        r = self.client.post(verify, {"code": fresh_code(self.erin), "next": "/organisations/"})
         self.assertRedirects(r, "/organisations/")
         self.client.logout()
         r = self.client.post(
             self.url,
             {"username": "erin@example.org", "password": PASSWORD, "next": "https://evil.example/"},
         )
-        self.assertRedirects(r, reverse("analytics:national"))
+        self.assertRedirects(r, reverse("analytics:national"), fetch_redirect_response=False)
 
     def test_each_person_lands_on_what_they_came_for(self):
         for key, where in [
@@ -131,3 +139,63 @@ class IdleTimeoutTests(BaseTestCase):
         session[SESSION_SEEN_KEY] = int(time.time()) - 500
         session.save()
         self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)
+
+
+class AbsoluteLifetimeTests(BaseTestCase):
+    """v5.0.0-7.3.2: an absolute maximum session lifetime, counted from sign-in; v5.0.0-7.1.1."""
+
+    def sign_in(self):
+        r = self.client.post(
+            reverse("accounts:sign_in"), {"username": "bob@example.org", "password": PASSWORD}
+        )
+        self.assertRedirects(r, reverse("accounts:home"))
+
+    def stored_expiry(self):
+        from django.contrib.sessions.models import Session
+
+        return Session.objects.get(session_key=self.client.session.session_key).expire_date
+
+    @override_settings(SESSION_COOKIE_AGE=3 * 3600, SESSION_IDLE_TIMEOUT=600)
+    def test_activity_does_not_move_the_end_of_the_session(self):
+        self.sign_in()
+        first = self.stored_expiry()
+        for _ in range(3):
+            session = self.client.session
+            session[SESSION_SEEN_KEY] = int(time.time()) - 120  # the idle check writes again
+            session.save()
+            r = self.client.get(reverse("accounts:home"))
+            self.assertEqual(r.status_code, 200)
+            self.assertEqual(self.stored_expiry(), first)
+        cookie = r.cookies.get("sessionid")
+        if cookie is not None and cookie["max-age"]:
+            self.assertLessEqual(int(cookie["max-age"]), 3 * 3600)
+
+    @override_settings(SESSION_COOKIE_AGE=3 * 3600, SESSION_IDLE_TIMEOUT=600)
+    def test_an_active_session_ends_at_the_limit_from_sign_in(self):
+        from diagnostic.accounts.middleware import SESSION_SIGNED_IN_KEY
+
+        self.sign_in()
+        session = self.client.session
+        session[SESSION_SIGNED_IN_KEY] = int(time.time()) - 3 * 3600 - 1
+        session[SESSION_SEEN_KEY] = int(time.time()) - 5  # active a moment ago
+        session.save()
+        r = self.client.get(reverse("accounts:home"))
+        self.assertRedirects(
+            r, f"{reverse('accounts:sign_in')}?next={reverse('accounts:home')}",
+            fetch_redirect_response=False,
+        )  # fmt: skip
+        self.assertNotIn("_auth_user_id", self.client.session)
+        r = self.client.get(r["Location"])
+        self.assertContains(r, "a sign-in lasts at most 3 hours")
+
+    @override_settings(SESSION_COOKIE_AGE=3 * 3600)
+    def test_the_stored_expiry_is_the_sign_in_time_plus_the_limit(self):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        before = timezone.now()
+        self.sign_in()
+        expiry = self.stored_expiry()
+        self.assertGreaterEqual(expiry, before + dt.timedelta(hours=3) - dt.timedelta(seconds=1))
+        self.assertLessEqual(expiry, timezone.now() + dt.timedelta(hours=3))

@@ -84,6 +84,8 @@ OTHER_COUNCILS_OBJECT = {
     "support:offer_invite": lambda t: [t.support_offer_b.pk],
     "support:offer_attendance": lambda t: [t.support_offer_b.pk],
     "support:invitation": lambda t: [t.support_invitation_b.pk],
+    # issue 14
+    "audit:response_trail": lambda t: [t.response_b.pk],
 }
 # Routes with parameters that are not a council's data, and why.
 NOT_TENANT_DATA = {
@@ -100,7 +102,7 @@ NOT_TENANT_DATA = {
     "analytics:publish": "national admins only, whole rounds (test_figures)",
     "analytics:export_csv": "national team only, whole rounds (test_exports)",
     "analytics:export_xlsx": "national team only, whole rounds (test_exports)",
-    "analytics:chart": "a chart by the unguessable hash of its figures, signed-in only",
+    "analytics:chart": "a chart by the hash of its figures signed for one viewer (test_chart_access)",
     "analytics:public_round": "published national aggregates, suppressed under 5",
     "analytics:public_csv": "published national aggregates, suppressed under 5",
     "analytics:public_xlsx": "published national aggregates, suppressed under 5",
@@ -122,6 +124,9 @@ NOT_TENANT_DATA = {
     "support:councils": "aggregates held to the viewer's region; names only councils the viewer may see (support/test_focus)",
     "support:offer_new": "a key area or value code of the framework; councils offered are those the viewer may name (support/test_offers)",
     "support:adviser_edit": "advisers are regional staff, not a council's data; other regions' are 404 (support/test_offers)",
+    # issue 14
+    "twofactor:reset": "national admins only; a person's second factor, no council's data (test_second_factor)",
+    "accounts:erase_person": "national admins only; a person, no council's data (test_personal_data)",
 }
 # The JSON API: token-authenticated (no session), walked with tokens of other councils, lower
 # roles, expired and revoked by diagnostic/api/tests/test_api_isolation.py, which also fails

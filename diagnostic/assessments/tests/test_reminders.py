@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 
@@ -261,7 +260,9 @@ class ReminderTests(TrackingTestCase):
         self.assertEqual(Reminder.objects.count(), 1)
 
     def test_sending_needs_the_csrf_token(self):
-        client = Client(enforce_csrf_checks=True)
+        from diagnostic.twofactor.testing import VerifyingClient
+
+        client = VerifyingClient(enforce_csrf_checks=True)  # Erin passes her second factor
         client.force_login(self.erin)
         subject, body = services.default_reminder_text(self.round)
         r = client.post(self.new_url, {"subject": subject, "body": body, "action": "send"})

@@ -1,0 +1,22 @@
+"""Delete personal data kept longer than the privacy notice says (run daily, e.g. from cron)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from diagnostic.accounts.services import do_apply_retention
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete invitations finished more than RETENTION_INVITATION_DAYS ago, sign-in records "
+        "older than RETENTION_SIGN_IN_DAYS, and ended sessions."
+    )
+
+    def handle(self, *args, **options):
+        counts = do_apply_retention(
+            invitation_days=settings.RETENTION_INVITATION_DAYS,
+            sign_in_days=settings.RETENTION_SIGN_IN_DAYS,
+        )
+        self.stdout.write(
+            ", ".join(f"{k.replace('_', ' ')}: {v} deleted" for k, v in counts.items())
+        )

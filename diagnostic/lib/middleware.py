@@ -1,0 +1,81 @@
+"""Requests refused before any view runs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
+
+from diagnostic.lib.text import has_control_characters
+
+
+class ControlCharacters(SuspiciousOperation):
+    """A query string or form field holds a control character (logged as a security event)."""
+
+
+class ControlCharactersMiddleware:
+    """Refuse control characters in every path part (404), query-string parameter (400) and
+    form field (400), the same on SQLite and PostgreSQL (ASVS 2.2.1, 1.3.3).
+
+    Paths and parameter names may hold none at all; query-string values and form fields may
+    hold tab and line breaks (a form's free text, even sent by GET). Uploaded files are
+    checked by their own readers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_control_characters(request.path_info):
+            raise Http404("control character in the path")
+        for key, values in request.GET.lists():
+            if has_control_characters(key) or any(
+                has_control_characters(v, free_text=True) for v in values
+            ):
+                raise ControlCharacters("control character in the query string")
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            for key, values in request.POST.lists():
+                if has_control_characters(key) or any(
+                    has_control_characters(v, free_text=True) for v in values
+                ):
+                    raise ControlCharacters("control character in a form field")
+        return self.get_response(request)
+
+
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """Answer 405 to every method no view here uses: TRACE, OPTIONS, PUT, PATCH, DELETE,
+    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). GET-only and POST-only views say so
+    themselves with `require_GET` / `require_POST`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            from django.http import HttpResponseNotAllowed
+
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
+        return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person, so no
+    browser or shared cache keeps a page with a council's data (ASVS 14.3.2, 14.2.2). A view
+    that sets its own Cache-Control (a chart image, private and per person) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            from django.utils.cache import patch_cache_control
+
+            patch_cache_control(response, private=True, no_store=True)
+        return response

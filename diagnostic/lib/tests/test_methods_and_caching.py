@@ -1,0 +1,95 @@
+"""Methods no view uses are refused (v5.0.0-13.4.4 TRACE, v5.0.0-3.5.3), and no response to a
+signed-in person may be stored by a browser or a shared cache (v5.0.0-14.3.2, 14.2.2)."""
+
+from django.urls import reverse
+
+from diagnostic.assessments.testing import AssessmentTestCase
+from diagnostic.lib.tests.test_control_characters import _routes
+
+METHODS = ["TRACE", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "PROPFIND", "FOO"]
+
+
+def _sample_paths(ids):
+    import re
+
+    out = []
+    for name, route in _routes():
+        if route.startswith("django-admin"):
+            continue
+
+        def fill(m):
+            return str(ids.get(m.group(2), 1)) if m.group(1) == "int" else "EC"
+
+        out.append((name, "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route.lstrip("^").rstrip("$"))))
+    return out
+
+
+class MethodTests(AssessmentTestCase):
+    def test_every_route_refuses_methods_no_view_uses(self):
+        paths = _sample_paths({"response_id": self.response_a.pk, "round_id": self.round.pk})
+        self.assertGreater(len(paths), 80)
+        for who in (None, self.erin):
+            self.client.logout()
+            if who:
+                self.client.force_login(who)
+            for name, path in paths:
+                for method in METHODS:
+                    with self.subTest(who=str(who), name=name, method=method):
+                        r = self.client.generic(method, path)
+                        self.assertEqual(r.status_code, 405)
+                        self.assertEqual(r["Allow"], "GET, HEAD, POST")
+
+    def test_trace_echoes_nothing(self):
+        r = self.client.generic("TRACE", "/", HTTP_COOKIE="sessionid=secret-value")
+        self.assertEqual(r.status_code, 405)
+        self.assertNotIn(b"secret-value", r.content)
+
+    def test_get_head_and_post_still_reach_views(self):
+        self.assertEqual(self.client.get("/").status_code, 200)
+        self.assertEqual(self.client.head("/").status_code, 200)
+        self.assertEqual(self.client.post(reverse("accounts:sign_in"), {}).status_code, 200)
+
+
+class CacheControlTests(AssessmentTestCase):
+    def assertNoStore(self, r, what):
+        cc = {p.strip() for p in r.get("Cache-Control", "").split(",")}
+        self.assertTrue({"private", "no-store"} <= cc, (what, r.get("Cache-Control")))
+
+    def test_every_page_a_signed_in_person_gets_is_not_stored(self):
+        for who in (self.erin, self.bob, self.zoe):
+            self.client.force_login(who)
+            for name, path in _sample_paths({"response_id": self.response_a.pk,
+                                             "round_id": self.round.pk}):  # fmt: skip
+                if name == "analytics:chart":
+                    continue  # its own private cache header, tested below
+                with self.subTest(who=who.email, name=name):
+                    r = self.client.get(path)
+                    self.assertNoStore(r, name)
+
+    def test_downloads_and_redirects_too(self):
+        self.client.force_login(self.bob)
+        for url in [reverse("plans:export_csv", args=[self.response_a.pk]),
+                    reverse("assessments:response_pdf", args=[self.response_a.pk]),
+                    reverse("accounts:sign_in")]:  # fmt: skip
+            with self.subTest(url):
+                r = self.client.get(url)
+                self.assertIn(r.status_code, (200, 302))
+                self.assertNoStore(r, url)
+
+    def test_a_chart_keeps_its_own_private_header(self):
+        from diagnostic.analytics import charts
+
+        self.client.force_login(self.nina)
+        token = charts.chart_viewer.set(self.nina.pk)
+        try:
+            url = charts.url_for({"mark": "bar", "data": {"values": [{"a": 1}]}})
+        finally:
+            charts.chart_viewer.reset(token)
+        r = self.client.get(url)
+        self.assertEqual(r.status_code, 200)
+        self.assertIn("private", r["Cache-Control"])
+        self.assertNotIn("public", r["Cache-Control"])
+
+    def test_public_pages_for_someone_signed_out_are_left_alone(self):
+        r = self.client.get(reverse("public:framework_index"))
+        self.assertNotIn("no-store", r.get("Cache-Control", ""))

@@ -24,6 +24,7 @@ from diagnostic.accounts import access
 from diagnostic.assessments.models import Round
 from diagnostic.frameworks.models import ValueCode
 from diagnostic.lib.http import posted
+from diagnostic.lib.spreadsheets import neutralise_row
 from diagnostic.practice import queries, services
 from diagnostic.practice.forms import (
     AttachmentForm,
@@ -92,19 +93,14 @@ def library_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["Title", "Council", "Value codes", "Level", "Key area", "Published", "Link"])
     for cs in qs[:5000]:
-        writer.writerow([
-            _csv_safe(cs.title), _csv_safe(cs.author_label),
+        writer.writerow(neutralise_row([
+            cs.title, cs.author_label,
             " ".join(vc.code for vc in cs.value_codes.all()),
             cs.level.name if cs.level else "", cs.key_area.name if cs.key_area else "",
             cs.published_at.date().isoformat() if cs.published_at else "",
             request.build_absolute_uri(reverse("practice:case_study", args=[cs.pk])),
-        ])  # fmt: skip
+        ]))  # fmt: skip
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_GET

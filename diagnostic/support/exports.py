@@ -1,7 +1,7 @@
 """The ranking, the offers and their take-up as XLSX, each with an About sheet.
 
 Text typed by people (titles, descriptions, names) is neutralised against formula injection
-with the action plan export's function (`plans.exports._safe`), and stored as text.
+with the one shared rule (`lib/spreadsheets.neutralise`), and stored as text.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 
 from django.utils import timezone
 
-from diagnostic.plans.exports import _safe
+from diagnostic.lib.spreadsheets import neutralise as _safe
 
 RANKING_COLUMNS = ["rank", "code", "name", "councils", "needing_support", "wanting_support",
                    "weighted_gap", "peers_able_to_share", "adviser_days", "unmet_demand"]  # fmt: skip

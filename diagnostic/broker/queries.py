@@ -277,8 +277,8 @@ def coverage_for(rnd: Round, audience: Audience, organisation_ids: set[int] | No
 def dashboard(rnd: Round, region_ids: set[int] | None, *, national: bool) -> list[dict]:
     """Per region: introductions proposed, accepted, met, useful (an introduction counts in the
     region of each of its councils). A row built from fewer councils than the suppression rule
-    allows is hidden whole for regional leads (`analytics.stats.suppressed`)."""
-    from diagnostic.analytics.stats import suppressed
+    allows is hidden whole for regional leads (`analytics.suppression.must_hide`)."""
+    from diagnostic.analytics.suppression import must_hide as suppressed
     from diagnostic.broker.models import Outcome
 
     intros = list(Introduction.objects.filter(round=rnd).values("pk", "status", "first_id", "second_id",

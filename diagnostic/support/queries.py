@@ -17,8 +17,8 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, W
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from diagnostic.analytics.queries import hide
-from diagnostic.analytics.stats import suppressed
+from diagnostic.analytics.suppression import hide
+from diagnostic.analytics.suppression import must_hide as suppressed
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.frameworks.models import KeyArea, Level, ValueCode
 from diagnostic.organisations.models import Cluster, OrganisationType, Region

@@ -129,7 +129,7 @@ def councils(request: HttpRequest, item_id: int) -> HttpResponse:
 def _few_unnamed(scope, item, row) -> bool:
     """Between 1 and 4 councils behind the figure did not agree to be named: listing the others
     would reveal their total by subtraction (docs/decisions/0022-support-targeting.md)."""
-    from diagnostic.analytics.stats import suppressed
+    from diagnostic.analytics.suppression import must_hide as suppressed
 
     unnamed = queries.unnamed_councils(scope, item.pk, row["organisations"])
     return unnamed > 0 and suppressed(unnamed, national=False)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# Names kept for code written before analytics/suppression.py existed: they are that module's
+# threshold and rule, not a second copy. New code imports from analytics/suppression.py.
+from diagnostic.analytics.suppression import THRESHOLD as MIN_GROUP  # noqa: F401
+from diagnostic.analytics.suppression import must_hide as suppressed  # noqa: F401
+
 
 def _levels(counts: Mapping[int, int]) -> list[int]:
     """The levels present, in order. Levels are numbered from 1 (the framework version says how

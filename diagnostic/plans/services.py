@@ -26,6 +26,7 @@ from diagnostic.accounts import access
 from diagnostic.accounts.models import Role, User
 from diagnostic.assessments.models import Response
 from diagnostic.audit.services import record
+from diagnostic.frameworks.mappings import correspondence
 from diagnostic.frameworks.models import ValueCode
 from diagnostic.plans import queries
 from diagnostic.plans.models import (
@@ -352,8 +353,9 @@ def do_carry_forward(
     """Copy the previous round's plan into this round's, with each action's status.
 
     Every action not dropped is copied once (origin 'carried_forward', pointing back at the
-    action it continues), done ones too so the plan's history shows. Value codes are matched
-    by code in the new round's framework version; codes it lacks are left off and reported.
+    action it continues), done ones too so the plan's history shows. Value codes follow their
+    counterparts in the new round's framework version (the same version, or a loaded mapping:
+    `frameworks/mappings.py`); those without one are left off and reported.
     Running it again copies only actions added to the old plan since. The organisation's lead
     or a national admin (when starting a round for councils) may do it.
     """
@@ -376,13 +378,16 @@ def do_carry_forward(
         )
         if not old:
             return result
-        codes = {a_vc.code for a in old for a_vc in a.value_codes.all()}
-        new_codes = {
-            vc.code: vc
-            for vc in ValueCode.objects.filter(
-                version_id=to_response.round.framework_version_id, code__in=codes
+        # Value codes follow their counterparts: themselves on the same framework version, a
+        # loaded mapping's pairs between versions, none otherwise (never by code alone).
+        pairs = (
+            correspondence(
+                from_response.round.framework_version_id, to_response.round.framework_version_id
             )
-        }
+            or {}
+        )
+        old_ids = {vc.pk for a in old for vc in a.value_codes.all()}
+        targets = ValueCode.objects.in_bulk([pairs[i] for i in old_ids if i in pairs])
         start = _next_position(to_response)
         now = timezone.now()
         for i, a in enumerate(old):
@@ -392,9 +397,11 @@ def do_carry_forward(
                 carried_from=a, position=start + i, created_by=by, created_at=now,
                 updated_by=by, updated_at=now,
             )  # fmt: skip
-            old_codes = [vc.code for vc in a.value_codes.all()]
-            action.value_codes.set([new_codes[c] for c in old_codes if c in new_codes])
-            lost = [c for c in old_codes if c not in new_codes]
+            olds = list(a.value_codes.all())
+            action.value_codes.set(
+                [targets[pairs[vc.pk]] for vc in olds if pairs.get(vc.pk) in targets]
+            )
+            lost = [vc.code for vc in olds if pairs.get(vc.pk) not in targets]
             if lost:
                 result.unmapped[action.pk] = lost
             result.actions.append(action)

@@ -1,7 +1,9 @@
 """A new round's plan starts from the previous round's, with each action's status."""
 
 import datetime as dt
+from pathlib import Path
 
+import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -9,21 +11,37 @@ from diagnostic.assessments.models import Answer, Round
 from diagnostic.assessments.testing import create_open_round
 from diagnostic.audit.models import AuditEvent
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_data, parse_framework_text
+from diagnostic.frameworks.mappings import load_mapping_file
+from diagnostic.frameworks.models import VersionMapping
 from diagnostic.plans import queries, services
 from diagnostic.plans.models import Action, Origin, Status
 from diagnostic.plans.testing import PlanTestCase, make_action
 
 
-def framework_without_wp2():
-    """A new version of NPS 2018 in which WP2 became WP7: its actions lose that link."""
+def framework_without_wp2(*, mapped: bool = True):
+    """A new version of NPS 2018 in which WP2 became WP7: its actions lose that link. With
+    `mapped`, a mapping says every other value code is the same statement in both (issue 13:
+    without one, nothing corresponds)."""
     data = parse_framework_text(NPS_2018.read_text())
     data["version"]["name"] = "NPS 2018 (revised)"
+    codes = []
     for theme in data["themes"]:
         for area in theme["key_areas"]:
             for vc in area["value_codes"]:
                 if vc["code"] == "WP2":
                     vc["code"] = "WP7"
-    return load_framework_data(data).version
+                else:
+                    codes.append(vc["code"])
+    version = load_framework_data(data).version
+    if mapped:
+        path = Path("/tmp") / f"plans-mapping-{version.pk}-{version.slug}.yaml"
+        path.write_text(yaml.safe_dump({
+            "mapping": {"from": {"framework": "nps", "version": "2018"},
+                        "to": {"framework": "nps", "version": version.slug}},
+            "value_codes": {c: c for c in codes},
+        }, explicit_end=True), encoding="utf-8")  # fmt: skip
+        load_mapping_file(path)
+    return version
 
 
 class CarryForwardTests(PlanTestCase):
@@ -87,6 +105,19 @@ class CarryForwardTests(PlanTestCase):
         )
         event = AuditEvent.objects.get(action="action_plan.carried_forward")
         self.assertEqual((event.detail["actions"], event.detail["unmapped"]), (2, 1))
+
+    def test_without_a_mapping_no_value_code_follows_an_action_across_versions(self):
+        """Issue 13: codes alone do not say two versions' value codes are the same statement."""
+        VersionMapping.objects.all().delete()
+        result = self.carry()
+        new = {a.title: a for a in Action.objects.filter(response=self.new_a)}
+        self.assertEqual(set(new), {"Brief ward members", "Review frameworks"})
+        self.assertEqual([vc for a in new.values() for vc in a.value_codes.all()], [])
+        self.assertEqual(
+            result.unmapped,
+            {new["Brief ward members"].pk: ["EC1", "EC3"],
+             new["Review frameworks"].pk: ["EC2", "WP2"]},
+        )  # fmt: skip
 
     def test_running_it_again_copies_only_what_is_new(self):
         self.carry()

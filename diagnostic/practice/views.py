@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -144,8 +144,8 @@ def attachment(request: HttpRequest, case_study_id: int, attachment_id: int) -> 
 @require_GET
 def guidance_file(request: HttpRequest, guidance_id: int) -> HttpResponse:
     g = access.get_guidance_for_reader(request.user, guidance_id)
-    if not g.file:
-        return redirect(g.url)
+    if not g.file:  # a link is followed from the page itself; this route never redirects
+        raise Http404
     return _download(g.file, g.original_name, g.content_type)
 
 
@@ -163,6 +163,7 @@ def examples_for_response(request: HttpRequest, response_id: int) -> HttpRespons
 
 # --- The council's own case studies -----------------------------------------------------------
 @login_required
+@require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """The council's case studies in every state, and invitations to write one up."""
     orgs = [m.organisation for m in access.organisation_memberships(request.user)]
@@ -217,6 +218,7 @@ def _editor_context(cs, form, *, conflict=None, mine=None, attachment_form=None,
 
 
 @login_required
+@require_GET
 def edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     if not cs.is_editable:
@@ -462,6 +464,7 @@ def _round_for(request: HttpRequest):
 
 
 @login_required
+@require_GET
 def candidates(request: HttpRequest) -> HttpResponse:
     """Per value code: who could share practice, at what level, with what evidence."""
     access.require_practice_moderator(request.user)

@@ -42,6 +42,11 @@ class GuidanceTests(PracticeTestCase):
             html=True,
         )
         self.assertContains(r, "Toolkit · LGA · March 2025")
+        # A link is followed from the page: the file route never redirects anywhere.
+        g = Guidance.objects.get()
+        self.assertEqual(
+            self.client.get(reverse("practice:guidance_file", args=[g.pk])).status_code, 404
+        )
 
     def test_bad_links_and_choices_are_refused(self):
         self.client.force_login(self.erin)

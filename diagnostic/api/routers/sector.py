@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from diagnostic.accounts import access
 from diagnostic.analytics import exports
+from diagnostic.analytics.cache import cached
 from diagnostic.api.auth import token_auth
 from diagnostic.api.pagination import Mapped, Pages
 from diagnostic.api.problems import Problem
@@ -111,7 +112,8 @@ def export(request, round_id: int = RoundId):
         )
     if request.GET.get("page", "1") == "1":
         record("responses.exported", actor=request.user, obj=rnd, format="api")
-    return ExportRows(rnd, answers)
+    scope = "national" if national else tuple(sorted(access.led_region_ids(request.user)))
+    return ExportRows(rnd, answers, scope)
 
 
 class ExportRows:
@@ -119,25 +121,27 @@ class ExportRows:
 
     Counting answers per response (one grouped query) tells which responses a page's rows fall
     in; only their answers are read, in the export's order (organisation name, then value code
-    position). Three queries a page however deep, where OFFSET over the sorted join of every
-    answer took seconds at 10× data (bench/api.py)."""
+    position). One query a page once the spans are cached (three when not), however deep, where
+    OFFSET over the sorted join of every answer took seconds at 10× data (bench/api.py)."""
 
-    def __init__(self, rnd: Round, answers):
-        self.rnd, self.answers, self._spans = rnd, answers, None
+    def __init__(self, rnd: Round, answers, scope):
+        self.rnd, self.answers, self.scope, self._spans = rnd, answers, scope, None
 
     def spans(self) -> list[tuple[int, int]]:
-        """(response id, its answer count), in export order."""
+        """(response id, its answer count), in export order; cached like the dashboards'
+        aggregates (a submission or reopening recomputes them, analytics/cache.py)."""
         if self._spans is None:
-            counts = dict(
-                self.answers.order_by().values_list("response_id").annotate(n=Count("pk"))
-            )
-            ordered = (
-                Response.objects.filter(pk__in=list(counts))
-                .order_by("organisation__name", "pk")
-                .values_list("pk", flat=True)
-            )
-            self._spans = [(pk, counts[pk]) for pk in ordered]
+            self._spans = cached("api-export-spans", self.rnd.pk, (self.scope,), self._compute)
         return self._spans
+
+    def _compute(self) -> list[tuple[int, int]]:
+        counts = dict(self.answers.order_by().values_list("response_id").annotate(n=Count("pk")))
+        ordered = (
+            Response.objects.filter(pk__in=list(counts))
+            .order_by("organisation__name", "pk")
+            .values_list("pk", flat=True)
+        )
+        return [(pk, counts[pk]) for pk in ordered]
 
     def all(self):
         return self

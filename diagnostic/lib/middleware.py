@@ -25,6 +25,19 @@ class ControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            return self._check(request)
+        except (Http404, ControlCharacters):
+            if not request.path_info.startswith(API_PREFIX):
+                raise
+            # The JSON API answers in its own shape (problem details), never the site's HTML.
+            from diagnostic.api.problems import problem
+
+            if has_control_characters(request.path_info):
+                return problem(request, "not-found", "There is no such API endpoint.")
+            return problem(request, "bad-request", "The request holds a control character.")
+
+    def _check(self, request):
         if has_control_characters(request.path_info):
             raise Http404("control character in the path")
         for key, values in request.GET.lists():
@@ -45,18 +58,22 @@ class ControlCharactersMiddleware:
 
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")
+# The JSON API routes its own methods (PUT for answers) and answers any other with a
+# problem-details 405 and an Allow header (diagnostic/api).
+API_PREFIX = "/api/"
 
 
 class AllowedMethodsMiddleware:
-    """Answer 405 to every method no view here uses: TRACE, OPTIONS, PUT, PATCH, DELETE,
-    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). GET-only and POST-only views say so
+    """Answer 405 to every method no page here uses: TRACE, OPTIONS, PUT, PATCH, DELETE,
+    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). The JSON API under /api/ answers methods
+    itself (its operations name theirs; any other gets a problem-details 405). GET-only and POST-only views say so
     themselves with `require_GET` / `require_POST`."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ALLOWED_METHODS:
+        if request.method not in ALLOWED_METHODS and not request.path_info.startswith(API_PREFIX):
             from django.http import HttpResponseNotAllowed
 
             return HttpResponseNotAllowed(ALLOWED_METHODS)

@@ -26,7 +26,7 @@ class LockoutTestCase(BaseTestCase):
         self.assertContains(r, "Too many sign-in attempts", status_code=429)
 
     def assertSignedIn(self, r):
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("assessments:mine"))
 
 
 @override_settings(BEHIND_PROXY=True, TRUSTED_PROXY_COUNT=1)

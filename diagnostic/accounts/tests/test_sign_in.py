@@ -148,7 +148,7 @@ class AbsoluteLifetimeTests(BaseTestCase):
         r = self.client.post(
             reverse("accounts:sign_in"), {"username": "bob@example.org", "password": PASSWORD}
         )
-        self.assertRedirects(r, reverse("accounts:home"))
+        self.assertRedirects(r, reverse("assessments:mine"))
 
     def stored_expiry(self):
         from django.contrib.sessions.models import Session

@@ -299,6 +299,22 @@ class TenantIsolationTests(ConsolidationTestCase):
             url = reverse(name, args=OTHER_COUNCILS_OBJECT[name](self))
             self.assertEqual(self.client.get(url).status_code, 200, name)
 
+    def test_council_bs_good_practice_is_unchanged_after_all_that(self):
+        """After every route and method above, Council B's case studies are as they were."""
+        self.test_council_a_people_and_another_regions_lead_get_nothing_of_council_b()
+        objs = _practice(self)
+        for key in ("draft", "submitted"):
+            objs[key].refresh_from_db()
+        objs["invitation"].refresh_from_db()
+        self.assertEqual(
+            (objs["draft"].state, objs["draft"].version, objs["draft"].title),
+            ("draft", 1, "B's draft"),
+        )
+        self.assertEqual(objs["submitted"].state, "submitted")
+        self.assertEqual(objs["invitation"].status, "pending")
+        self.assertEqual(objs["draft"].attachments.count(), 1)
+        self.assertFalse(objs["draft"].events.exists())
+
 
 class BrokerIsolationTests(ConsolidationTestCase):
     """Council B's introduction and broker choice are untouched by everyone else's requests."""
@@ -328,19 +344,3 @@ class BrokerIsolationTests(ConsolidationTestCase):
         )
         self.assertFalse(Disclosure.objects.filter(organisation=self.council_b).exists())
         self.assertFalse(Outcome.objects.exists())
-
-    def test_council_bs_good_practice_is_unchanged_after_all_that(self):
-        """After every route and method above, Council B's case studies are as they were."""
-        self.test_council_a_people_and_another_regions_lead_get_nothing_of_council_b()
-        objs = _practice(self)
-        for key in ("draft", "submitted"):
-            objs[key].refresh_from_db()
-        objs["invitation"].refresh_from_db()
-        self.assertEqual(
-            (objs["draft"].state, objs["draft"].version, objs["draft"].title),
-            ("draft", 1, "B's draft"),
-        )
-        self.assertEqual(objs["submitted"].state, "submitted")
-        self.assertEqual(objs["invitation"].status, "pending")
-        self.assertEqual(objs["draft"].attachments.count(), 1)
-        self.assertFalse(objs["draft"].events.exists())

@@ -24,6 +24,7 @@ class Api(NinjaAPI):
         # Errors are served as application/problem+json; say so in the description.
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
+                _refuse_control_characters(operation)
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if str(status) >= "400" and "application/json" in content:
@@ -41,6 +42,35 @@ class Api(NinjaAPI):
 
     def get_openapi_operation_id(self, operation) -> str:
         return operation.view_func.__name__
+
+
+def _refuse_control_characters(operation: dict) -> None:
+    """Every request passes diagnostic/lib/middleware.ControlCharactersMiddleware first: a
+    control character in a path part (404) or query value (400, tab and line breaks aside) is
+    refused before the operation runs. Say so: a pattern on each text parameter, and the 400."""
+    from diagnostic.api.schemas import FREE_TEXT, PLAIN_TEXT
+
+    def add_pattern(param_schema: dict, pattern: str) -> None:
+        if param_schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(
+            param_schema
+        ):
+            param_schema["pattern"] = pattern
+        for alternative in param_schema.get("anyOf", []) + param_schema.get("oneOf", []):
+            add_pattern(alternative, pattern)
+
+    for parameter in operation.get("parameters", []):
+        add_pattern(
+            parameter.get("schema", {}),
+            PLAIN_TEXT if parameter.get("in") == "path" else FREE_TEXT,
+        )
+    responses = operation.setdefault("responses", {})
+    if "400" not in responses and 400 not in responses:
+        responses["400"] = {
+            "description": "The request could not be read (for example a control character).",
+            "content": {
+                problems.PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
 
 
 api = Api(

@@ -188,8 +188,14 @@ class RoundOut(Schema):
 
 
 class Participation(Schema):
-    eligible: int
-    submitted: int
+    """The whole round's participation; all null (and `suppressed`) when showing the total
+    would let a hidden region's figure be worked out by subtraction (docs/metrics.md)."""
+
+    suppressed: bool
+    eligible: int | None
+    submitted: int | None
+    in_progress: int | None
+    not_started: int | None
     rate: float | None
 
 
@@ -213,6 +219,8 @@ class FigureRow(Schema):
         description="Organisations the row is built from (participation: submitted)."
     )
     eligible: int | None = Field(description="Participation rows only: eligible organisations.")
+    in_progress: int | None = Field(description="Participation rows only: started, not submitted.")
+    not_started: int | None = Field(description="Participation rows only: not yet started.")
     answers: int | None = Field(description="Answers at a level (not 'not yet assessed').")
     levels: list[LevelCount] | None
     not_yet_assessed: int | None
@@ -272,6 +280,12 @@ def answer_out(answer) -> dict:
     }
 
 
+# No control characters in what the API stores (NUL cannot be stored by PostgreSQL): free text
+# may hold tab and line breaks, ids nothing (diagnostic/lib/text.py, ASVS 1.3.3).
+FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
 class AnswerIn(Schema):
     """The whole answer, as the questionnaire saves it: fields left out are saved empty."""
 
@@ -282,7 +296,7 @@ class AnswerIn(Schema):
         description="The version you read (0 for a value code never answered).",
     )  # fmt: skip
     request_id: StrictStr = Field(
-        "", max_length=64,
+        "", max_length=64, pattern=PLAIN_TEXT,
         description="Your id for this request: sending the same request again changes nothing.",
     )  # fmt: skip
     current_level: JsonInt | None = Field(
@@ -292,7 +306,7 @@ class AnswerIn(Schema):
     target_level: JsonInt | None = Field(None, ge=0, le=32767)
     target_date: IsoDate | None = None
     priority: Literal["", "high", "medium", "low", "none"] = ""
-    comment: StrictStr = Field("", max_length=5000)
+    comment: StrictStr = Field("", max_length=5000, pattern=FREE_TEXT)
     could_share: StrictBool = False
     want_support: StrictBool = False
 
@@ -315,11 +329,11 @@ class ViewIn(Schema):
     model_config = ConfigDict(extra="ignore")
 
     version: JsonInt = Field(ge=0, le=2_147_483_647)
-    request_id: StrictStr = Field("", max_length=64)
+    request_id: StrictStr = Field("", max_length=64, pattern=PLAIN_TEXT)
     current_level: JsonInt | None = Field(None, ge=0, le=32767)
     target_level: JsonInt | None = Field(None, ge=0, le=32767)
     priority: Literal["", "high", "medium", "low", "none"] = ""
-    comment: StrictStr = Field("", max_length=5000)
+    comment: StrictStr = Field("", max_length=5000, pattern=FREE_TEXT)
 
 
 class ViewConflictProblem(Problem):

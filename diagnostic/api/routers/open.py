@@ -225,7 +225,10 @@ def round_detail(request, round_id: int = Path(..., ge=1, le=MAX_ID)):
     """A published round, with how many councils took part."""
     rnd = _published_round(round_id)
     part = _figures(rnd)["participation"]
-    rnd.participation = {k: part[k] for k in ("eligible", "submitted", "rate")}
+    rnd.participation = {
+        "suppressed": bool(part.get("suppressed")),
+        **{k: part.get(k) for k in ("eligible", "submitted", "in_progress", "not_started", "rate")},
+    }
     rnd.figures = request.build_absolute_uri(reverse("api:figures", args=[rnd.pk]))
     return rnd
 
@@ -239,7 +242,8 @@ def figure_rows(rnd: Round) -> list[dict]:
     for section, items in (("theme", figures["by_theme"]), ("key_area", figures["by_area"])):
         for r in items:
             row = {"section": section, "code": r["code"], "name": r["name"],
-                   "suppressed": bool(r["suppressed"]), "eligible": None}  # fmt: skip
+                   "suppressed": bool(r["suppressed"]), "eligible": None, "in_progress": None,
+                   "not_started": None}  # fmt: skip
             if r["suppressed"]:
                 row.update(organisations=None, answers=None, levels=None, not_yet_assessed=None,
                            median=None, mean=None)  # fmt: skip
@@ -260,14 +264,16 @@ def figure_rows(rnd: Round) -> list[dict]:
                     mean=round(r["mean"], 2) if r["mean"] is not None else None,
                 )
             rows.append(row)
-    for r in figures["by_region"]:
+    national = {**figures["participation"], "key": "", "label": "All eligible councils"}
+    for r in [*figures["by_region"], national]:
         row = {"section": "participation", "code": r["key"] or "", "name": r["label"] or "",
                "suppressed": bool(r["suppressed"]), "answers": None, "levels": None,
                "not_yet_assessed": None, "median": None, "mean": None}  # fmt: skip
-        if r["suppressed"]:
-            row.update(organisations=None, eligible=None)
+        if r.get("suppressed"):
+            row.update(organisations=None, eligible=None, in_progress=None, not_started=None)
         else:
-            row.update(organisations=r["submitted"], eligible=r["eligible"])
+            row.update(organisations=r["submitted"], eligible=r["eligible"],
+                       in_progress=r["in_progress"], not_started=r["not_started"])  # fmt: skip
         rows.append(row)
     return rows
 

@@ -202,14 +202,16 @@ class PublishedFiguresTests(OpenApiTestCase):
                     if row["organisations"] == "fewer than 5":
                         self.assertTrue(item["suppressed"])
                         self.assertEqual(
-                            [item[k] for k in ("organisations", "answers", "levels", "median", "mean", "eligible")],
-                            [None] * 6,
+                            [item[k] for k in ("organisations", "answers", "levels", "median", "mean", "eligible", "in_progress", "not_started")],
+                            [None] * 8,
                         )  # fmt: skip
                         continue
                     self.assertFalse(item["suppressed"])
                     self.assertEqual(int(row["organisations"]), item["organisations"])
                     if item["section"] == "participation":
-                        self.assertEqual(int(row["answers"]), item["eligible"])
+                        for column in ("eligible", "submitted", "in_progress", "not_started"):
+                            want = item["organisations" if column == "submitted" else column]
+                            self.assertEqual(int(row[column]), want)
                         continue
                     self.assertEqual(int(row["answers"]), item["answers"])
                     for lv in item["levels"]:

@@ -65,7 +65,7 @@ def _refuse_control_characters(operation: dict) -> None:
         )
     responses = operation.setdefault("responses", {})
     if "400" not in responses and 400 not in responses:
-        responses["400"] = {
+        responses[400] = {
             "description": "The request could not be read (for example a control character).",
             "content": {
                 problems.PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}

@@ -10,7 +10,10 @@ import io
 
 from django.utils import timezone
 
-from diagnostic.lib.spreadsheets import neutralise as _safe
+from diagnostic.analytics.suppression import THRESHOLD
+from diagnostic.lib.spreadsheets import neutralise_sheet
+
+HIDDEN = f"fewer than {THRESHOLD}"
 
 RANKING_COLUMNS = ["rank", "code", "name", "councils", "needing_support", "wanting_support",
                    "weighted_gap", "peers_able_to_share", "adviser_days", "unmet_demand"]  # fmt: skip
@@ -32,16 +35,13 @@ def _book(sheets: list[tuple[str, list, list[list]]], about: list[list]) -> byte
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([_safe(v) for v in row])
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                # openpyxl would store text starting with "=" as a formula; keep it text.
-                if isinstance(cell.value, str) and cell.value.startswith(("=", "'")):
-                    cell.data_type = "s"
+            ws.append(list(row))
+        neutralise_sheet(ws)  # formula-like text stays text, as typed (lib/spreadsheets.py)
         ws.freeze_panes = "A2"
     info = wb.create_sheet("About")
     for line in about:
-        info.append([_safe(v) for v in line])
+        info.append(list(line))
+    neutralise_sheet(info)
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 100
     buf = io.BytesIO()
@@ -53,7 +53,7 @@ def ranking_xlsx(rnd, scope, figures: dict, *, national: bool, region=None) -> b
     rows = []
     for r in figures["ranking"]:
         if r["suppressed"]:
-            rows.append(["", r["code"], r["name"], "fewer than 5", *[""] * 6])
+            rows.append(["", r["code"], r["name"], HIDDEN, *[""] * 6])
             continue
         rows.append([r["rank"], r["code"], r["name"], r["organisations"], r["demand"], r["wanting"],
                      r["weighted_gap"], r["peers"], r["adviser_days"], r["unmet"]])  # fmt: skip
@@ -79,8 +79,8 @@ def ranking_xlsx(rnd, scope, figures: dict, *, national: bool, region=None) -> b
                         "adviser days), never below 0, region by region, then added up. See "
                         "docs/metrics.md, 'Support targeting'."],
         ["Not included", "Introductions made by the relationship broker are not yet counted as supply."],
-        ["Suppression", "Outside the national team, a figure built from fewer than 5 councils is "
-                        "withheld ('fewer than 5')." if not national else
+        ["Suppression", "Outside the national team, a figure built from fewer than "
+                        f"{THRESHOLD} councils is withheld ('{HIDDEN}')." if not national else
                         "National team download: every figure shown."],
     ]  # fmt: skip
     return _book([("Ranking", RANKING_COLUMNS, rows)], about)

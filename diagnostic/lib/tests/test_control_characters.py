@@ -105,7 +105,10 @@ class ControlCharacterTests(AssessmentTestCase):
         self.client.force_login(self.erin)
         for url, params in [
             (reverse("accounts:manage_people"), {"q": "a\x00b"}),
-            (reverse("analytics:national"), {"region": "E12000002\x00"}),
+            (
+                reverse("analytics:national"),
+                {"round": str(self.round.pk), "region": f"{self.north_west.pk}\x00"},
+            ),
         ]:
             with self.subTest(url):
                 r = self.client.get(url, params)

@@ -44,6 +44,9 @@ DOWNLOADS = {
     "consolidation:response_xlsx": ("bob", lambda t: [t.response_a.pk]),
     "consolidation:contribution_xlsx": ("alice", lambda t: [t.response_a.pk]),
     "audit:trail_csv": ("nina", lambda t: []),
+    "practice:library_csv": (None, lambda t: []),
+    "support:ranking_xlsx": ("erin", lambda t: []),
+    "support:offers_xlsx": ("erin", lambda t: []),
 }
 
 
@@ -93,6 +96,20 @@ class EveryDownloadIsNeutralised(ConsolidationTestCase):
         Publication.objects.create(round=cls.round, published_by=cls.erin)
         Region.objects.filter(pk=cls.south_east.pk).update(name="=1+1 South East")
         record("test.note", actor=cls.erin, organisation=cls.council_a, note=EVIL[0])
+        # A published case study and a support offer, each titled by someone typing a formula.
+        from diagnostic.practice.testing import make_case_study
+        from diagnostic.support.models import Invitation as SupportInvitation
+        from diagnostic.support.models import Offer
+
+        make_case_study(cls.council_b, cls.framework, title=EVIL[2])
+        # Framework text is an administrator's upload: a key area's name can start with "+".
+        cls.framework.keyareas.filter(code="EC").update(name=EVIL[1])
+        offer = Offer.objects.create(
+            round=cls.round, region=cls.north_west, kind="workshop", title=EVIL[3],
+            key_area=cls.framework.keyareas.get(code="EC"), starts_on=cls.round.closes_on,
+            ends_on=cls.round.closes_on, capacity=3,
+        )  # fmt: skip
+        SupportInvitation.objects.create(offer=offer, organisation=cls.council_a, status="invited")
 
     def test_every_download_route_is_listed_here(self):
         self.assertEqual(_download_routes(), set(DOWNLOADS))

@@ -33,11 +33,21 @@ class MethodTests(AssessmentTestCase):
             if who:
                 self.client.force_login(who)
             for name, path in paths:
+                if path.startswith("/api/"):
+                    continue  # the JSON API answers methods itself: test_the_api_* below
                 for method in METHODS:
                     with self.subTest(who=str(who), name=name, method=method):
                         r = self.client.generic(method, path)
                         self.assertEqual(r.status_code, 405)
                         self.assertEqual(r["Allow"], "GET, HEAD, POST")
+
+    def test_the_api_refuses_other_methods_in_its_own_shape(self):
+        for method in ("TRACE", "DELETE", "PATCH", "FOO"):
+            with self.subTest(method):
+                r = self.client.generic(method, "/api/v1/frameworks")
+                self.assertEqual(r.status_code, 405)
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+                self.assertEqual(r["Allow"], "GET")
 
     def test_trace_echoes_nothing(self):
         r = self.client.generic("TRACE", "/", HTTP_COOKIE="sessionid=secret-value")
@@ -62,6 +72,8 @@ class CacheControlTests(AssessmentTestCase):
                                              "round_id": self.round.pk}):  # fmt: skip
                 if name == "analytics:chart":
                     continue  # its own private cache header, tested below
+                if name == "public:favicon":
+                    continue  # the site's icon: the same for everyone, cached publicly
                 with self.subTest(who=who.email, name=name):
                     r = self.client.get(path)
                     self.assertNoStore(r, name)

@@ -1,16 +1,15 @@
 """A plan of introductions for a round: each council in at most N, the total score as large as
 possible. Pure (no database); the solvers are well-kept libraries, never a greedy loop.
 
-- Any N: a maximum-weight b-matching written as an integer program, one 0/1 variable per
+- N = 1: a maximum-weight matching (networkx, Edmonds' blossom algorithm): always exact.
+- N > 1: a maximum-weight b-matching written as an integer program, one 0/1 variable per
   mutual pair, one capacity row per council, solved by HiGHS through `scipy.optimize.milp`.
   HiGHS stops once it has proved its plan within REL_GAP (0.01 %) of the best possible; the
-  plan is called optimal only when the proven gap is 0 (as it was in every benchmark run),
-  otherwise it says how far from the best it can be (`Plan.gap`). Asking HiGHS for a gap of
-  exactly 0 found the same plans but spent up to six times longer proving it.
-- N = 1 can also be solved as a maximum-weight matching (networkx, Edmonds' blossom
-  algorithm, exact): `method="matching"`. It is the independent check of the integer program in
-  the tests and the benchmark; HiGHS is used by default because it is several times faster on
-  a whole round (docs/performance.md).
+  plan is called optimal only when the proven gap is 0, otherwise it says how far from the
+  best it can be (`Plan.gap`). The integer program also solves N = 1 (`method="ip"`), the
+  independent check of the matching in the tests and the benchmark; for N = 1 its LP
+  relaxation has fractional odd cycles that can take HiGHS minutes to close, so the matching
+  is the default there.
 
 docs/decisions/0014-broker-plan-solvers.md says why, and what is optimal.
 """
@@ -38,11 +37,13 @@ def solve(
     capacity: int = 1,
     *,
     time_limit: float | None = None,
-    method: str = "ip",
+    method: str = "",
 ) -> Plan:
     """The pairs to introduce: every council in at most `capacity`, maximum total score.
 
-    `method`: "ip" (HiGHS integer program, any capacity) or "matching" (networkx, capacity 1)."""
+    `method`: "matching" (networkx, capacity 1: the default for 1) or "ip" (HiGHS integer
+    program, any capacity: the default above 1)."""
+    method = method or ("matching" if capacity == 1 else "ip")
     if capacity < 1:
         raise ValueError("Each council needs room for at least one introduction.")
     if method == "matching" and capacity != 1:
@@ -50,18 +51,14 @@ def solve(
     edges = {(min(a, b), max(a, b)): w for (a, b), w in scores.items() if w > 0 and a != b}
     if not edges:
         return Plan([], 0.0, capacity, True, "nothing to match")
-    if capacity == 1:
-        chosen, optimal, gap, method = (
-            _matching(edges),
-            True,
-            0.0,
-            "maximum-weight matching (networkx)",
-        )
+    if method == "matching":
+        chosen, optimal, gap = _matching(edges), True, 0.0
+        label = "maximum-weight matching (networkx)"
     else:
         chosen, optimal, gap = _integer_program(edges, capacity, time_limit)
-        method = "integer program (HiGHS via scipy.optimize.milp)"
+        label = "integer program (HiGHS via scipy)"
     chosen.sort(key=lambda p: (-edges[p], p))
-    return Plan(chosen, sum(edges[p] for p in chosen), capacity, optimal, method, gap)
+    return Plan(chosen, sum(edges[p] for p in chosen), capacity, optimal, label, gap)
 
 
 def _matching(edges: dict[Pair, float]) -> list[Pair]:
@@ -73,6 +70,7 @@ def _matching(edges: dict[Pair, float]) -> list[Pair]:
 
 
 def _integer_program(edges: dict[Pair, float], capacity: int, time_limit: float | None):
+    """HiGHS on the integer program (one 0/1 variable per pair, one capacity row per council)."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
@@ -82,16 +80,15 @@ def _integer_program(edges: dict[Pair, float], capacity: int, time_limit: float 
     row = {v: i for i, v in enumerate(nodes)}
     rows = [row[v] for p in pairs for v in p]
     cols = [j for j in range(len(pairs)) for _ in range(2)]
-    incidence = coo_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(pairs))
-    ).tocsr()
+    a_ub = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(pairs))).tocsr()
+    b_ub = np.full(len(nodes), float(capacity))
     weights = np.array([edges[p] for p in pairs])
     options = {"mip_rel_gap": REL_GAP}
     if time_limit:
         options["time_limit"] = time_limit
     result = milp(
         c=-weights,
-        constraints=[LinearConstraint(incidence, 0, capacity)],
+        constraints=[LinearConstraint(a_ub, -np.inf, b_ub)],
         integrality=np.ones(len(pairs)),
         bounds=Bounds(0, 1),
         options=options,

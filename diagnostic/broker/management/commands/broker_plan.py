@@ -45,6 +45,12 @@ class Command(BaseCommand):
             "--progress", action="store_true", help="Show the bar even when not a terminal."
         )
 
+        parser.add_argument(
+            "--time-limit", type=float, default=queries.PLAN_TIME_LIMIT,
+            help="Seconds the solver may take for N > 1 before returning its best plan with its "
+            "proven gap (default %(default)s; 0: no limit, until it proves the best plan).",
+        )  # fmt: skip
+
     def handle(self, *args, **options):
         rnd = Round.objects.filter(name=options["round"]).first()
         if rnd is None and options["round"].isdigit():
@@ -68,8 +74,9 @@ class Command(BaseCommand):
             bar = ProgressBar(lambda text: self.stderr.write(text, ending=""), "Scoring councils")
         started = time.perf_counter()
         plan, councils = queries.plan_for(
-            rnd, queries.NATIONAL, options["per_council"], organisation_ids=ids, progress=bar
-        )
+            rnd, queries.NATIONAL, options["per_council"], organisation_ids=ids, progress=bar,
+            time_limit=options["time_limit"] or None,
+        )  # fmt: skip
         seconds = time.perf_counter() - started
         names = dict(Organisation.objects.filter(pk__in=list(councils)).values_list("pk", "name"))
         for a, b in plan.pairs:

@@ -497,6 +497,20 @@ def offers_for(user_regions: set[int] | None, *, round_id: int | None = None):
     ).order_by("-starts_on", "title")
 
 
+def invitations_for_lead(user) -> list:
+    """Invitations sent to councils the user leads, newest offer first."""
+    from diagnostic.accounts import access
+    from diagnostic.accounts.models import Role
+
+    led = [m.organisation_id for m in access.organisation_memberships(user) if m.role == Role.LEAD]
+    return list(
+        Invitation.objects.filter(organisation_id__in=led)
+        .exclude(status=Invitation.Status.CHOSEN)
+        .select_related("organisation", "offer__key_area", "offer__value_code")
+        .order_by("-offer__starts_on", "organisation__name")
+    )
+
+
 def advisers_for(user_regions: set[int] | None):
     qs = Adviser.objects.prefetch_related("regions", "key_areas", "value_codes").order_by("name")
     if user_regions is not None:

@@ -315,6 +315,13 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return render(request, "support/invitation.html", {"invitation": inv, "offer": inv.offer})
 
 
+@login_required
+def my_invitations(request: HttpRequest) -> HttpResponse:
+    """Support offered to the councils the user leads (invitations sent, newest first)."""
+    rows = queries.invitations_for_lead(request.user)
+    return render(request, "support/my_invitations.html", {"invitations": rows})
+
+
 # --- Whether it helped ----------------------------------------------------------------------------
 @login_required
 def effect(request: HttpRequest) -> HttpResponse:

@@ -229,6 +229,20 @@ class InvitationTests(OfferTestCase):
         inv.refresh_from_db()
         self.assertEqual(inv.status, "declined")
 
+    def test_a_lead_finds_the_support_offered_to_their_council(self):
+        url = reverse("support:my_invitations")
+        self.client.force_login(self.lead_n1)
+        self.assertEqual(self.client.get(url).context["invitations"], [])  # chosen, not invited
+        self.send()  # as Dana
+        self.client.force_login(self.lead_n1)
+        r = self.client.get(url)
+        self.assertEqual([i.organisation.short_name for i in r.context["invitations"]], ["N1"])
+        self.assertContains(r, "Working with councillors")
+        self.assertContains(r, 'href="/support/invitations/')
+        for user in (self.bob, self.dana, self.erin, self.zoe):  # nothing offered to them
+            self.client.force_login(user)
+            self.assertEqual(self.client.get(url).context["invitations"], [], user.email)
+
     def test_a_chosen_council_not_yet_invited_has_no_invitation_page(self):
         inv = Invitation.objects.get(organisation=self.councils["N1"])
         self.client.force_login(self.lead_n1)

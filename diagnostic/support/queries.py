@@ -590,6 +590,16 @@ def effect_rows(offers, *, national: bool, region_id: int | None = None) -> list
     return rows
 
 
+def effect_between(earlier: Round, later: Round, *, region=None, national: bool) -> list[dict]:
+    """`effect_rows` for support offered in `earlier` whose next round is `later` (the
+    dashboards' "change since"), for one region's offers and councils when `region` is given."""
+    offers = offers_for(None, round_id=earlier.pk)
+    if region is not None:
+        offers = offers.filter(region=region)
+    rows = effect_rows(list(offers), national=national, region_id=region.pk if region else None)
+    return [r for r in rows if r["later"] == later]
+
+
 # --- Freshness ------------------------------------------------------------------------------------
 _SUPPORT_VERSION = "support:version"
 

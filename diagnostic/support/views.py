@@ -49,7 +49,10 @@ def _focus(request):
     initial = {"round": rounds.first(), "region": regions.first() if regions is not None else None}
     form = FocusFilterForm(request.GET or None, rounds=rounds, regions=regions, national=national,
                            initial=initial)  # fmt: skip
-    data = form.cleaned_data if form.is_valid() else {}
+    # Each valid filter counts even if another is not (a regional lead asking for another
+    # region keeps the round they chose, in their own region).
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     rnd = data.get("round") or rounds.first()
     if rnd is None:
         return form, None, None, national

@@ -128,3 +128,15 @@ class DashboardEffectTests(EffectTestCase):
         # Without a comparison, nothing.
         r = self.client.get(reverse("analytics:national"), {"round": self.round.pk})
         self.assertNotIn("support_effect", r.context)
+
+    def test_a_regional_lead_chooses_the_round_of_the_ranking(self):
+        self.client.force_login(self.dana)
+        for params in (
+            {"round": self.earlier.pk},
+            {"round": self.earlier.pk, "region": self.south_east.pk},
+        ):
+            r = self.client.get(reverse("support:focus"), params)
+            self.assertEqual((r.context["round"], r.context["scope"].region_id),
+                             (self.earlier, self.north_west.pk))  # fmt: skip
+            # In NPS 2021 the North West had 11 councils submitting (N1-N5, A, M1-M5).
+            self.assertEqual(r.context["ranking"][0]["organisations"], 11)

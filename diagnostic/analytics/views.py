@@ -123,6 +123,10 @@ def _dashboard(request, *, region=None, national: bool):
             return rows
 
         ctx["change"] = cached("change", rnd.pk, (k, compare.pk), change)
+        # Support offered in the earlier round, and whether it helped (diagnostic/support).
+        from diagnostic.support.queries import effect_between
+
+        ctx["support_effect"] = effect_between(compare, rnd, region=region, national=national)
     ctx["themes"] = Theme.objects.filter(version_id=rnd.framework_version_id).order_by("position")
     ctx["query_string"] = request.GET.urlencode()
     template = "analytics/dashboard.html#panel" if request.htmx else "analytics/dashboard.html"

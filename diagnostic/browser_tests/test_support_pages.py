@@ -138,3 +138,7 @@ class SupportPagesTests(BrowserTestCase):
         expect(page.get_by_role("status")).to_contain_text("your reply is recorded")
         invitation.refresh_from_db()
         self.assertEqual(invitation.status, "accepted")
+        page.get_by_role("link", name="Support offered").first.click()
+        self.wait_for_path(page, "/support/invitations/")
+        expect(page.get_by_role("table").locator("tbody tr")).to_have_count(1)
+        self.assert_accessible(page, "Support offered to a council")

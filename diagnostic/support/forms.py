@@ -31,8 +31,7 @@ class FocusFilterForm(forms.Form):
         self.fields["round"].queryset = rounds
         if regions is not None:
             self.fields["region"].queryset = regions
-            self.fields["region"].required = True
-            self.fields["region"].empty_label = None
+            self.fields["region"].empty_label = None  # not required: the first led region
         if not national:
             del self.fields["type"]
             del self.fields["cluster"]

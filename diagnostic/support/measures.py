@@ -1,8 +1,8 @@
 """Where support is needed: demand, supply and unmet demand. Pure functions, no database.
 
 Definitions in plain words, with a worked example, are in docs/metrics.md ("Support
-targeting"); `support/queries.py` turns a round's submitted answers and the adviser register
-into the facts below, and every page, chart and download uses these functions.
+targeting"). This module is the definition; `support/queries.py` computes the same counts in
+the database for speed, and a test checks the two agree on generated data.
 
 - A council **needs support** on a value code when it ticked "we would welcome support here",
   or its target is above its current level with a priority other than "not a priority". Its

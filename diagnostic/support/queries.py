@@ -497,6 +497,20 @@ def offers_for(user_regions: set[int] | None, *, round_id: int | None = None):
     ).order_by("-starts_on", "title")
 
 
+def invitations_for_lead(user) -> list:
+    """Invitations sent to councils the user leads, newest offer first."""
+    from diagnostic.accounts import access
+    from diagnostic.accounts.models import Role
+
+    led = [m.organisation_id for m in access.organisation_memberships(user) if m.role == Role.LEAD]
+    return list(
+        Invitation.objects.filter(organisation_id__in=led)
+        .exclude(status=Invitation.Status.CHOSEN)
+        .select_related("organisation", "offer__key_area", "offer__value_code")
+        .order_by("-offer__starts_on", "organisation__name")
+    )
+
+
 def advisers_for(user_regions: set[int] | None):
     qs = Adviser.objects.prefetch_related("regions", "key_areas", "value_codes").order_by("name")
     if user_regions is not None:
@@ -574,6 +588,16 @@ def effect_rows(offers, *, national: bool, region_id: int | None = None) -> list
         rows.append(row)
     rows.sort(key=lambda r: (-r["round"].opens_on.toordinal(), str(r["aim"])))
     return rows
+
+
+def effect_between(earlier: Round, later: Round, *, region=None, national: bool) -> list[dict]:
+    """`effect_rows` for support offered in `earlier` whose next round is `later` (the
+    dashboards' "change since"), for one region's offers and councils when `region` is given."""
+    offers = offers_for(None, round_id=earlier.pk)
+    if region is not None:
+        offers = offers.filter(region=region)
+    rows = effect_rows(list(offers), national=national, region_id=region.pk if region else None)
+    return [r for r in rows if r["later"] == later]
 
 
 # --- Freshness ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path(
         "support/offers/<int:offer_id>/attendance/", views.offer_attendance, name="offer_attendance"
     ),
+    path("support/invitations/", views.my_invitations, name="my_invitations"),
     path("support/invitations/<int:invitation_id>/", views.invitation, name="invitation"),
     path("support/effect/", views.effect, name="effect"),
 ]

@@ -49,7 +49,10 @@ def _focus(request):
     initial = {"round": rounds.first(), "region": regions.first() if regions is not None else None}
     form = FocusFilterForm(request.GET or None, rounds=rounds, regions=regions, national=national,
                            initial=initial)  # fmt: skip
-    data = form.cleaned_data if form.is_valid() else {}
+    # Each valid filter counts even if another is not (a regional lead asking for another
+    # region keeps the round they chose, in their own region).
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     rnd = data.get("round") or rounds.first()
     if rnd is None:
         return form, None, None, national
@@ -313,6 +316,13 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
                 messages.success(request, "Thank you: your reply is recorded.")
             return redirect("support:invitation", invitation_id=inv.pk)
     return render(request, "support/invitation.html", {"invitation": inv, "offer": inv.offer})
+
+
+@login_required
+def my_invitations(request: HttpRequest) -> HttpResponse:
+    """Support offered to the councils the user leads (invitations sent, newest first)."""
+    rows = queries.invitations_for_lead(request.user)
+    return render(request, "support/my_invitations.html", {"invitations": rows})
 
 
 # --- Whether it helped ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ BEFORE = {"N1": 2, "N2": 2, "N3": 3, "N4": 2, "N5": 3, "A": 2, "M1": 2, "M2": 2,
           "M4": 3, "M5": 5}  # fmt: skip
 
 
-class EffectTests(SupportTestCase):
+class EffectTestCase(SupportTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -59,6 +59,8 @@ class EffectTests(SupportTestCase):
         self.assertEqual(r.status_code, 200)
         return r, r.context["rows"]
 
+
+class EffectTests(EffectTestCase):
     def test_took_part_against_similar_councils_in_the_next_round(self):
         r, rows = self.rows(self.dana)
         self.assertEqual(len(rows), 1)
@@ -106,3 +108,35 @@ class EffectTests(SupportTestCase):
         for user in (self.bob, self.charlie, self.zoe):
             self.client.force_login(user)
             self.assertEqual(self.client.get(reverse("support:effect")).status_code, 403)
+
+
+class DashboardEffectTests(EffectTestCase):
+    def test_the_dashboards_change_between_rounds_shows_whether_support_helped(self):
+        url = reverse("analytics:regional", args=[self.north_west.code])
+        self.client.force_login(self.dana)
+        r = self.client.get(url, {"round": self.round.pk, "compare": self.earlier.pk})
+        row = r.context["support_effect"][0]
+        self.assertEqual((row["result"]["took_part"]["n"], row["result"]["others"]["n"]), (5, 5))
+        self.assertAlmostEqual(row["result"]["difference"], 0.2)
+        self.assertContains(r, "Support offered in NPS 2021: whether it helped")
+        # The South East's dashboard (national team) has no support offered there.
+        self.client.force_login(self.erin)
+        r = self.client.get(reverse("analytics:regional", args=[self.south_east.code]),
+                            {"round": self.round.pk, "compare": self.earlier.pk})  # fmt: skip
+        self.assertEqual(r.context["support_effect"], [])
+        self.assertNotContains(r, "whether it helped")
+        # Without a comparison, nothing.
+        r = self.client.get(reverse("analytics:national"), {"round": self.round.pk})
+        self.assertNotIn("support_effect", r.context)
+
+    def test_a_regional_lead_chooses_the_round_of_the_ranking(self):
+        self.client.force_login(self.dana)
+        for params in (
+            {"round": self.earlier.pk},
+            {"round": self.earlier.pk, "region": self.south_east.pk},
+        ):
+            r = self.client.get(reverse("support:focus"), params)
+            self.assertEqual((r.context["round"], r.context["scope"].region_id),
+                             (self.earlier, self.north_west.pk))  # fmt: skip
+            # In NPS 2021 the North West had 11 councils submitting (N1-N5, A, M1-M5).
+            self.assertEqual(r.context["ranking"][0]["organisations"], 11)

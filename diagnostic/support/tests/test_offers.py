@@ -229,6 +229,20 @@ class InvitationTests(OfferTestCase):
         inv.refresh_from_db()
         self.assertEqual(inv.status, "declined")
 
+    def test_a_lead_finds_the_support_offered_to_their_council(self):
+        url = reverse("support:my_invitations")
+        self.client.force_login(self.lead_n1)
+        self.assertEqual(self.client.get(url).context["invitations"], [])  # chosen, not invited
+        self.send()  # as Dana
+        self.client.force_login(self.lead_n1)
+        r = self.client.get(url)
+        self.assertEqual([i.organisation.short_name for i in r.context["invitations"]], ["N1"])
+        self.assertContains(r, "Working with councillors")
+        self.assertContains(r, 'href="/support/invitations/')
+        for user in (self.bob, self.dana, self.erin, self.zoe):  # nothing offered to them
+            self.client.force_login(user)
+            self.assertEqual(self.client.get(url).context["invitations"], [], user.email)
+
     def test_a_chosen_council_not_yet_invited_has_no_invitation_page(self):
         inv = Invitation.objects.get(organisation=self.councils["N1"])
         self.client.force_login(self.lead_n1)
@@ -408,3 +422,73 @@ class AdviserRaceTests(TransactionTestCase):
         # 5 days, 2 a booking: exactly two of the six bookings fit.
         self.assertEqual(sorted(r for _, r in results), ["booked"] * 2 + ["refused"] * 4)
         self.assertEqual(sum(Offer.objects.values_list("adviser_days", flat=True)), 4)
+
+
+class ServiceRuleTests(OfferTestCase):
+    """The services enforce the same rules whatever calls them."""
+
+    def create(self, **extra):
+        kwargs = {"by": self.dana, "round": self.round, "region": self.north_west,
+                  "kind": "workshop", "title": "x", "starts_on": SOON, "ends_on": SOON,
+                  "capacity": 3, "key_area": self.ec, "organisations": [self.councils["N1"]]}  # fmt: skip
+        kwargs.update(extra)
+        return services.do_create_offer(**kwargs)
+
+    def test_a_regional_lead_cannot_plan_for_another_region_or_nationally(self):
+        from django.core.exceptions import PermissionDenied
+
+        for region in (self.south_east, None):
+            with self.assertRaises(PermissionDenied):
+                self.create(region=region, organisations=[self.council_b])
+        with self.assertRaises(PermissionDenied):
+            self.create(by=self.nina)
+        self.assertFalse(Offer.objects.exists())
+
+    def test_an_aim_must_be_one_item_of_the_rounds_framework(self):
+        from django.core.exceptions import ValidationError
+
+        from diagnostic.frameworks.models import FrameworkVersion, KeyArea, Theme
+
+        other = FrameworkVersion.objects.create(framework=self.framework.framework, label="x",
+                                                name="Other", checksum="0" * 64)  # fmt: skip
+        theme = Theme.objects.create(version=other, code="T", name="T", position=1)
+        foreign = KeyArea.objects.create(
+            version=other, theme=theme, code="EC", name="EC", position=1
+        )
+        for extra, message in [
+            ({"key_area": foreign}, "not in this round's framework"),
+            ({"value_code": self.ec1}, "one value code or one key area"),
+            ({"key_area": None}, "one value code or one key area"),
+            ({"organisations": [self.council_b]}, "Not in North West: Council B"),
+            ({"organisations": []}, "Choose at least one council"),
+        ]:
+            with self.subTest(extra=extra), self.assertRaisesMessage(ValidationError, message):
+                self.create(**extra)
+        self.assertFalse(Offer.objects.exists())
+
+    def test_replies_close_when_the_support_starts(self):
+        from django.core.exceptions import ValidationError
+
+        offer = self.create()
+        services.do_send_invitations(by=self.dana, offer=offer)
+        Offer.objects.filter(pk=offer.pk).update(
+            starts_on=timezone.localdate() - dt.timedelta(days=1)
+        )
+        inv = Invitation.objects.get(offer=offer)
+        with self.assertRaisesMessage(ValidationError, "replies are closed"):
+            services.do_reply(by=self.lead_n1, invitation=inv, accept=True)
+        inv.refresh_from_db()
+        self.assertEqual(inv.status, "invited")
+
+    def test_only_managers_keep_the_register(self):
+        from django.core.exceptions import PermissionDenied
+
+        for user in (self.nina, self.bob):
+            with self.assertRaises(PermissionDenied):
+                services.do_save_adviser(by=user, name="X", kind="lga", regions=[self.north_west],
+                                         days_per_quarter=2, key_areas=[self.ec])  # fmt: skip
+        with self.assertRaises(PermissionDenied):
+            services.do_save_adviser(by=self.dana, name="X", kind="lga", regions=[self.south_east],
+                                     days_per_quarter=2, key_areas=[self.ec])  # fmt: skip
+        self.assertEqual(Adviser.objects.count(), 1)  # Ada, from setUp
+        self.assertFalse(AuditEvent.objects.filter(action="adviser.created").exists())

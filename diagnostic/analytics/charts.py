@@ -273,6 +273,60 @@ def participation_map(rows: list[dict], *, title: str, legend_title: str = "Subm
     return _spec(_config(chart), {"values": features, "format": {"type": "json"}})
 
 
+COUNCILS_GEOJSON = REGIONS_GEOJSON.parent / "lad_current.geojson"
+STAGE_COLOURS = {"Not started": "#b1b4b6", "In progress": "#5694ca", "Submitted": "#003078"}
+
+
+@functools.cache
+def _council_features() -> dict[str, dict]:
+    """The shipped council outlines by GSS code, rings reversed for Vega (_regions_for_vega)."""
+    data = json.loads(COUNCILS_GEOJSON.read_text(encoding="utf-8"))
+
+    def rewind(g: dict) -> dict:
+        if g["type"] == "Polygon":
+            return {**g, "coordinates": [ring[::-1] for ring in g["coordinates"]]}
+        if g["type"] == "MultiPolygon":
+            return {**g, "coordinates": [[r[::-1] for r in poly] for poly in g["coordinates"]]}
+        return g
+
+    return {
+        f["properties"]["gss_code"]: {**f, "geometry": rewind(f["geometry"])}
+        for f in data["features"]
+    }
+
+
+def council_stage_map(stages: dict[str, tuple[str, str]], *, title: str) -> dict:
+    """A region's councils, each shaded by how far it has got in the round (not sensitive; the
+    round page lists them by name). `stages`: GSS code -> (council name, stage label)."""
+    import altair as alt
+
+    features = []
+    for gss, (name, stage) in sorted(stages.items()):
+        f = _council_features().get(gss)
+        if f is None:
+            continue
+        features.append({**f, "properties": {"name": name, "stage": stage,
+                                             "label": f"{name}: {stage.lower()}"}})  # fmt: skip
+    chart = (
+        alt.Chart(alt.Data(name=_ROWS))
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.8)
+        .encode(
+            color=alt.Color(
+                "properties.stage:N",
+                title="Stage",
+                scale=alt.Scale(domain=list(STAGE_COLOURS), range=list(STAGE_COLOURS.values())),
+            ),  # fmt: skip
+            tooltip=alt.Tooltip("properties.label:N"),
+        )
+        .project(type="mercator")
+        .properties(width=360, height=420, title=title, description=title)
+    )
+    return _spec(
+        _config(chart, legend_labels=list(STAGE_COLOURS)),
+        {"values": features, "format": {"type": "json"}},
+    )
+
+
 def rate_bars(rows: list[dict], *, title: str) -> dict:
     import altair as alt
 

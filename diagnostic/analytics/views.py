@@ -109,7 +109,27 @@ def _dashboard(request, *, region=None, national: bool):
             },
         }  # fmt: skip
 
+    def compute_region_map():
+        from diagnostic.assessments.models import Response
+
+        stages = {
+            r.organisation.gss_code: (r.organisation.short_name, r.stage_label)
+            for r in Response.objects.filter(round_id=rnd.pk, organisation__region=region)
+            .select_related("organisation")
+            .only("status", "started_at", "organisation__gss_code", "organisation__short_name")
+        }
+        return charts.chart(
+            charts.council_stage_map(stages, title=f"{region.name}: each council's stage, {rnd.name}"),
+            alt_text="Map of the region's councils shaded by stage: not started, in progress or submitted; the round page lists each council by name.",
+        )  # fmt: skip
+
     ctx.update(cached("dashboard", rnd.pk, k, compute))
+    if region is not None:
+        # A region is one shape on the regions map: its own councils instead.
+        ctx["charts"] = {
+            **ctx["charts"],
+            "map": cached("region-map", rnd.pk, (region.pk,), compute_region_map),
+        }
     if compare and compare.pk != rnd.pk:
         ctx["compare"] = compare
 

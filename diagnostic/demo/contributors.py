@@ -311,7 +311,13 @@ def build_council(
             ]
         bias = ROLE_BIAS.get(p.job_role, 0) + rng.gauss(0, 0.25)
         familiar = set(DEPARTMENTS[p.department]["areas"]) | set(p.areas)
-        start, end = a.created_at + dt.timedelta(days=1), now - dt.timedelta(hours=3)
+        # A colleague withdrawn from the request saved nothing after it (the story holds).
+        end = (
+            a.withdrawn_at - dt.timedelta(hours=2)
+            if a.withdrawn_at
+            else now - dt.timedelta(hours=3)
+        )
+        start = min(a.created_at + dt.timedelta(days=1), end - dt.timedelta(hours=6))
         when = sorted(start + rng.random() * (end - start) for _ in answered)
         for vc, at in zip(answered, when, strict=True):
             close = vc.key_area.code in familiar

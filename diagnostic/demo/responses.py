@@ -47,6 +47,7 @@ REGION_SHIFT = {
     "North East": 0.0, "Yorkshire and The Humber": 0.0, "East Midlands": -0.05,
     "East of England": -0.05, "South West": -0.1, "Wales": 0.05, "Northern Ireland": -0.1,
 }  # fmt: skip
+DEMO_LEVEL_SHIFT = 0.3
 AREA_SHIFT_2018 = {
     "EC": -0.2, "ESM": 0.2, "WP": 0.35, "ESS": -0.1, "CCO": 0.0, "MCR": 0.25, "MSR": 0.1,
     "OSV": -0.35, "SME": -0.2, "VCSE": -0.3,
@@ -104,13 +105,96 @@ def profile(org: Organisation, codes: list[ValueCode]) -> Profile:
     rng = random.Random(zlib.crc32(org.gss_code.encode()))
     region = org.region.name if org.region_id else ""
     base = TYPE_BASE.get(org.type, 2.4) + REGION_SHIFT.get(region, 0) + rng.gauss(0, 0.45)
-    pace = rng.gauss(0, 0.22)
+    # Real councils cluster at Developing and Mature, with few Leaders and fewer Innovators: the
+    # council's starting point is drawn a little lower and never far from the sector's.
+    base = min(max(base - DEMO_LEVEL_SHIFT, 1.9), 2.8)
+    pace = min(max(rng.gauss(0, 0.22), -0.2), 0.2)
     return Profile(base, pace, {vc.code: rng.gauss(0, 0.35) for vc in codes})
 
 
-def comment_for(area_code: str, level: int, rng: random.Random) -> str:
+_STOP = frozenset(
+    w[:6]
+    for w in [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "have",
+        "has",
+        "are",
+        "was",
+        "were",
+        "their",
+        "they",
+        "them",
+        "its",
+        "our",
+        "out",
+        "not",
+        "but",
+        "all",
+        "any",
+        "can",
+        "who",
+        "what",
+        "when",
+        "which",
+        "into",
+        "than",
+        "more",
+        "most",
+        "over",
+        "such",
+        "each",
+        "only",
+        "also",
+        "been",
+        "being",
+        "other",
+        "some",
+        "very",
+        "about",
+        "after",
+        "before",
+        "council",
+        "councils",
+        "procurement",
+        "procurements",
+    ]
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words that carry meaning, cut to a stem so "contract" meets "contracts"."""
+    import re
+
+    return frozenset(w[:6] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3) - _STOP
+
+
+def comments_for(vc: ValueCode, band: str) -> list[str]:
+    """The key area's comments for this band that are about this value code: those sharing
+    the most meaning-carrying words with its title and description (a bank per value code,
+    drawn from the key area's). EC1 (ward councillors) gets comments about ward members, not
+    about cabinet gateways."""
+    key = (vc.pk, band)
+    if key not in _BANK:
+        topic = _words(f"{vc.title} {vc.title} {vc.description}")
+        pool = COMMENTS[vc.key_area.code][band]
+        scored = sorted(((len(topic & _words(t)), t) for t in pool), key=lambda x: -x[0])
+        best = scored[0][0] if scored else 0
+        _BANK[key] = [t for score, t in scored if best and score >= max(1, best - 1)][:3] or pool
+    return _BANK[key]
+
+
+_BANK: dict[tuple[int, str], list[str]] = {}
+
+
+def comment_for(area_code: str, level: int, rng: random.Random, vc: ValueCode | None = None) -> str:
     band = "low" if level <= 2 else "mid" if level == 3 else "high"
-    text = rng.choice(COMMENTS[area_code][band])
+    text = rng.choice(comments_for(vc, band) if vc else COMMENTS[area_code][band])
     if level <= 3 and rng.random() < 0.3:
         text = f"{text} {rng.choice(COMMENTS['actions'])}"
     return text
@@ -161,7 +245,7 @@ def make_answers(
                 if target and gap and rng.random() < 0.5
                 else None,
                 priority=priority,
-                comment=comment_for(area, level or 2, rng) if rng.random() < 0.65 else "",
+                comment=comment_for(area, level or 2, rng, vc) if rng.random() < 0.65 else "",
                 could_share=level >= 4 and rng.random() < 0.55,
                 want_support=(gap >= 2 and rng.random() < 0.55)
                 or (1 <= level <= 2 and rng.random() < 0.25),

@@ -97,8 +97,15 @@ class DemoContext:
     log: Callable[[str], None] = print
 
 
+# NPS 2018 was published in the summer of 2018, before the first round opened (2 July 2018).
+FRAMEWORK_PUBLISHED = dt.datetime(2018, 6, 1, 9, 0, tzinfo=dt.UTC)
+
+
 def step_framework(ctx: DemoContext) -> None:
     ctx.framework = load_framework_file(NPS_2018).version
+    # The loader stamps the moment it ran; the demo tells the framework's own story.
+    FrameworkVersion.objects.filter(pk=ctx.framework.pk).update(published_at=FRAMEWORK_PUBLISHED)
+    ctx.framework.published_at = FRAMEWORK_PUBLISHED
     ctx.log(
         f"Framework: {ctx.framework.display_label}, {ctx.framework.valuecodes.count()} value codes"
     )
@@ -325,6 +332,58 @@ def step_second_factor(ctx: DemoContext) -> None:
     )
 
 
+# Most councils have a (fictional) lead, so reminders reach them; a few have none, which the
+# round page flags and reminders skip.
+LEAD_SHARE = 0.85
+
+
+def step_council_leads(ctx: DemoContext) -> None:
+    """A fictional lead (a demo user who cannot sign in) for most councils in the open round."""
+    from diagnostic.assessments.models import Response
+    from diagnostic.demo.responses import FIRST, LAST, OFFICER_ROLES
+
+    current = ctx.rounds.get("current")
+    if current is None:
+        return
+    rng = random.Random(7)
+    led = set(
+        Membership.objects.filter(role=Role.LEAD, organisation__isnull=False).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    orgs = [
+        r.organisation
+        for r in Response.objects.filter(round=current).select_related("organisation")
+        if r.organisation_id not in led
+    ]
+    orgs.sort(key=lambda o: o.gss_code)
+    chosen = [o for o in orgs if rng.random() < LEAD_SHARE]
+    users = []
+    for o in chosen:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        slug = "".join(ch for ch in o.short_name.lower() if ch.isalnum())[:30]
+        user = User(
+            email=f"{_ascii(first)}.{_ascii(last)}@{slug}.{DEMO_DOMAIN}",
+            full_name=f"{first} {last}", job_title=rng.choice(OFFICER_ROLES), is_demo=True,
+        )  # fmt: skip
+        user.set_unusable_password()
+        users.append(user)
+    User.objects.bulk_create(users)
+    Membership.objects.bulk_create(
+        Membership(user=u, role=Role.LEAD, organisation=o, job_role=u.job_title)
+        for u, o in zip(users, chosen, strict=True)
+    )
+    ctx.log(
+        f"Council leads: {len(users)} councils given a fictional lead; {len(orgs) - len(users)} left without one"
+    )
+
+
+def _ascii(name: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
 STEPS: list[Callable[[DemoContext], None]] = [
     step_framework,
     step_register,
@@ -335,6 +394,7 @@ STEPS: list[Callable[[DemoContext], None]] = [
     step_current_round,
     step_contributors,
     step_second_factor,  # issue 14
+    step_council_leads,
 ]
 
 # The relationship broker's step (its own module): choices, Wigan–Kent, introductions.

@@ -74,3 +74,31 @@ class ChartAtItsOwnSizeTests(SimpleTestCase):
         self.assertEqual(charts._title_of(spec), "Wigan compared")
         self.assertEqual(charts._title_of({}), "Chart")
         self.assertTrue(re.match(r"Chart", charts._title_of({"title": ""})))
+
+
+class RegionMapTests(SimpleTestCase):
+    def test_a_regions_map_shows_each_council_by_stage(self):
+        spec = charts.council_stage_map(
+            {"E08000010": ("Wigan", "Submitted"), "E08000001": ("Bolton", "Not started"),
+             "X99999999": ("Nowhere", "In progress")},
+            title="North West",
+        )  # fmt: skip
+        names = [f["properties"]["name"] for f in spec["data"]["values"]]
+        self.assertEqual(names, ["Bolton", "Wigan"])  # a code with no outline is left out
+        self.assertEqual(
+            spec["encoding"]["color"]["scale"]["domain"],
+            ["Not started", "In progress", "Submitted"],
+        )
+        # Outlines are drawn clockwise for Vega (else a shape is "the world except Wigan"):
+        # the shipped RFC 7946 ring, reversed.
+        import json
+
+        raw = json.loads(charts.COUNCILS_GEOJSON.read_text(encoding="utf-8"))
+        wigan = next(f for f in raw["features"] if f["properties"]["gss_code"] == "E08000010")
+        drawn = next(f for f in spec["data"]["values"] if f["properties"]["name"] == "Wigan")
+        ring = wigan["geometry"]["coordinates"][0]
+        if wigan["geometry"]["type"] == "MultiPolygon":
+            ring = ring[0]
+            self.assertEqual(drawn["geometry"]["coordinates"][0][0], ring[::-1])
+        else:
+            self.assertEqual(drawn["geometry"]["coordinates"][0], ring[::-1])

@@ -80,3 +80,25 @@ class RegionalTrackingTests(AssessmentTestCase):
         self.assertContains(r, "Council B County Council")
         self.assertNotContains(r, "Send a reminder")
         self.assertEqual(self.client.get(self.new_url).status_code, 403)
+
+
+class RegionalHeatMapTests(AssessmentTestCase):
+    def test_a_regions_dashboard_shows_its_councils_by_type_not_a_one_row_region_map(self):
+        self.client.force_login(self.dana)
+        r = self.client.get(reverse("analytics:my_region"), follow=True)
+        self.assertNotContains(r, "Median current level by region and key area")
+        self.assertContains(r, "Median current level by type of council and key area")
+        self.client.force_login(self.nina)
+        r = self.client.get(reverse("analytics:national"))
+        self.assertContains(r, "Median current level by region and key area")
+        self.assertContains(r, "Median current level by type of council and key area")
+
+
+class RegionalMapTests(AssessmentTestCase):
+    def test_a_regions_dashboard_maps_its_councils_not_the_regions(self):
+        self.client.force_login(self.dana)
+        r = self.client.get(reverse("analytics:my_region"), follow=True)
+        self.assertContains(r, "Map of the region&#x27;s councils shaded by stage")
+        self.assertNotContains(r, "Map of the regions shaded")
+        self.client.force_login(self.nina)
+        self.assertContains(self.client.get(reverse("analytics:national")), "Map of the regions")

@@ -124,8 +124,9 @@ class RoundTests(AssessmentTestCase):
                     ).status_code,
                     403,
                 )
-                # National analysts follow a round's progress read-only (test_tracking).
-                if user != self.nina:
+                # National analysts follow a round's progress read-only (test_tracking); a
+                # regional lead their region's councils only (test_regional_tracking).
+                if user not in (self.nina, self.dana):
                     self.assertEqual(
                         self.client.get(reverse("assessments:round", args=[rnd.pk])).status_code,
                         403,

@@ -117,6 +117,11 @@ def response_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
         "draft": not response.is_submitted,
         "sign_off": sign_off_status(response),
     }
+    # Every row of the heat map as wide as the widest key area, padded with empty cells, so the
+    # table has one column count (WeasyPrint drops cells beyond the first row's, with a warning).
+    widest = max((len(row["items"]) for row in ctx["heatmap"]), default=0)
+    for row in ctx["heatmap"]:
+        row["padding"] = range(widest - len(row["items"]))
     if with_views:
         ctx["appendix"] = _views_appendix(response, ctx["level_by_number"])
     pdf = render_pdf("assessments/pdf/response.html", ctx)

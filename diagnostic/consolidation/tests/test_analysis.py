@@ -100,7 +100,7 @@ class AnalysisTests(ConsolidationTestCase):
 
     def test_each_table_has_a_chart_with_alternative_text(self):
         html = self.page()
-        self.assertEqual(html.count('<figure class="chart">'), 2)
+        self.assertEqual(html.count('<figure class="chart" role="region"'), 2)
         self.assertIn('alt="Heat map of the median current level that each department gave', html)
         src = re.search(r'<img src="([^"]+)"', html).group(1)
         svg = self.client.get(src)
@@ -152,13 +152,13 @@ class AnalysisEmptyTests(ConsolidationTestCase):
         self.client.force_login(self.bob)
         r = self.client.get(reverse("consolidation:analysis", args=[self.response_a.pk]))
         self.assertContains(r, "Nobody has been asked for views yet")
-        self.assertNotContains(r, '<figure class="chart">')
+        self.assertNotContains(r, '<figure class="chart" role="region"')
 
     def test_with_no_views_yet_it_says_so_and_lists_who_was_asked(self):
         self.client.force_login(self.bob)
         r = self.client.get(reverse("consolidation:analysis", args=[self.response_a.pk]))
         self.assertContains(r, "No views yet")
-        self.assertNotContains(r, '<figure class="chart">')
+        self.assertNotContains(r, '<figure class="chart" role="region"')
         self.assertContains(r, "Alice Marsh")
 
 

@@ -26,7 +26,12 @@ def coverage_heatmap(rows: list[dict], *, title: str) -> dict:
     rects = base.mark_rect(stroke="#ffffff").encode(
         color=alt.Color("n:Q", title="Councils", scale=alt.Scale(scheme="blues"))
     )
-    text = base.mark_text(fontSize=11, color="#0b0c0c").encode(text="text:N")
+    # Dark numbers are unreadable on the darkest blues: white on the upper half of the scale.
+    dark = max((d["n"] for d in data), default=0) * 0.5
+    text = base.mark_text(fontSize=11).encode(
+        text="text:N",
+        color=alt.condition(f"datum.n > {dark}", alt.value("#ffffff"), alt.value("#0b0c0c")),
+    )
     chart = (rects + text).properties(
         width=3 * 130, height=16 * max(1, len(codes)), title=title, description=title
     )

@@ -33,7 +33,13 @@ def unmet_heatmap(heat: dict, *, title: str) -> dict:
         color=alt.Color("unmet:Q", title="Unmet demand (councils)",
                         scale=alt.Scale(scheme="oranges", domain=[0, top])),
     )  # fmt: skip
-    text = chart_base.mark_text(fontSize=11, color="#0b0c0c").encode(text="text:N")
+    # Dark numbers are unreadable on the darkest oranges: white on the upper half of the scale.
+    text = chart_base.mark_text(fontSize=11).encode(
+        text="text:N",
+        color=alt.condition(
+            f"datum.unmet > {top * 0.5}", alt.value("#ffffff"), alt.value("#0b0c0c")
+        ),
+    )
     chart = (rects + text).properties(
         width=40 * max(1, len(heat["areas"])),
         height=24 * max(1, len(heat["rows"])),

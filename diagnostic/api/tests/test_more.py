@@ -130,6 +130,15 @@ class CaseStudyApiTests(PracticeTestCase):
         )
         self.assertEqual(self.client.get(self.url + "?sort=worst").status_code, 422)
 
+    def test_search_is_the_librarys_and_never_finds_a_restricted_one(self):
+        for q, expected in [("anonymous", ["Public and anonymous"]), ("Councils only", []),
+                            ("Withdrawn", []), ("Sector", [])]:  # fmt: skip
+            with self.subTest(q=q):
+                r = self.client.get(self.url, {"q": q})
+                self.assertEqual([i["title"] for i in r.json()["items"]], expected)
+                page = self.client.get(reverse("practice:library"), {"q": q})
+                self.assertEqual([cs.title for cs in page.context["page"].object_list], expected)
+
     def test_queries_per_page_are_constant(self):
         for i in range(6):
             make_case_study(self.council_a, self.framework, title=f"More {i}", codes=("EC1", "EC2"))

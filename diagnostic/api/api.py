@@ -82,8 +82,11 @@ api = Api(
 )
 problems.install(api)
 
-from diagnostic.api.routers import council, open, sector  # noqa: E402
+from diagnostic.api.routers import broker, council, open, practice, sector, support  # noqa: E402
 
 api.add_router("", open.router)
 api.add_router("", council.router)
 api.add_router("", sector.router)
+api.add_router("", practice.router)
+api.add_router("", broker.router)
+api.add_router("", support.router)

@@ -1,8 +1,8 @@
 """The broker's demo step: choices, a strong Wigan–Kent suggestion and introductions at each stage.
 
 Appended to `diagnostic/demo/seed.py` STEPS. In the current round:
-- Wigan and Kent are each strong where the other wants to improve (Wigan in MCR2 and two more,
-  Kent in OSV1 and two more), with readable reasons: the step sets those answers in their
+- Wigan and Kent are each strong where the other wants to improve (Wigan in MCR2 and five more,
+  Kent in OSV1 and five more), with readable reasons: the step sets those answers in their
   latest submitted responses (the broker's source until they submit this round,
   docs/decisions/0015) and leaves the introduction for Bob to ask for;
 - councils of each disclosure choice: about 60 % named, 20 % LGA and region only, the rest not
@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-WIGAN_GIVES = ["MCR2", "MCR4", "CCO2"]
-KENT_GIVES = ["OSV1", "OSV3", "SME2"]
+WIGAN_GIVES = ["MCR2", "MCR4", "CCO2", "MCR1", "CCO4", "MSR2"]
+KENT_GIVES = ["OSV1", "OSV3", "SME2", "OSV2", "SME4", "VCSE2"]
 
 
 def _latest_submitted(rnd, organisation_id):

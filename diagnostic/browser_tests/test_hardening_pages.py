@@ -38,7 +38,7 @@ class SecondFactorPagesTests(BrowserTestCase):
         self.assertEqual(page.locator(".recovery-codes li").count(), 10)
         self.assert_accessible(page, "Recovery codes")
         page.get_by_role("link", name="I have kept them: continue").click()
-        self.wait_for_path(page, "/account/")
+        self.wait_for_path(page, "/dashboards/national/")  # where an analyst lands
         self.assertEqual(page.csp_errors, [])
 
     def test_the_verify_page_the_status_page_and_the_audit_trail(self):
@@ -51,7 +51,7 @@ class SecondFactorPagesTests(BrowserTestCase):
         self.assert_accessible(page, "Second factor code")
         page.get_by_label("Code").fill(fresh_code(self.erin))
         page.get_by_role("button", name="Continue").click()
-        self.wait_for_path(page, "/account/")
+        self.wait_for_path(page, "/dashboards/national/")  # where a national admin lands
         for path, name in [("/account/second-factor/", "Second factor status"),
                            ("/manage/audit-trail/", "Audit trail"),
                            ("/account/my-data/", "Your data"),

@@ -315,6 +315,12 @@ class RolesTableTests(AssessmentTestCase):
             t.api("get", f"/api/v1/sector/rounds/{t.round.pk}/progress")
             and t.api("get", f"/api/v1/sector/rounds/{t.round.pk}/export")
         ),
+        "read their council's introductions to other councils through the API": lambda t: t.introduced(
+            lambda intro: t.api("get", f"/api/v1/introductions/{intro.pk}")
+        ),
+        "see where to focus support in a round through the API": lambda t: t.api(
+            "get", f"/api/v1/sector/rounds/{t.round.pk}/support/focus"
+        ),
     }  # fmt: skip
     CHECKS.update(API_CHECKS)
 

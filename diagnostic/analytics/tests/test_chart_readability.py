@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.test import SimpleTestCase
 
 from diagnostic.analytics import charts
+from diagnostic.frameworks.levels import LevelScale
 
 LONG = "Similar profile (£150 million to £300 million third-party spend)"
 
@@ -31,7 +32,10 @@ def compare_spec():
         {"key": "region", "label": "Councils in North West"},
         {"key": "profile", "label": LONG},
     ]
-    return charts.comparison_dots(table, groups, title="Wigan compared", own_label="Wigan")
+    scale = LevelScale((1, 2, 3, 4, 5), {1: "Minimum", 2: "Developing", 3: "Mature", 4: "Leader", 5: "Innovator"})  # fmt: skip
+    return charts.comparison_dots(
+        table, groups, title="Wigan compared", scale=scale, own_label="Wigan"
+    )
 
 
 class ComparisonChartTests(SimpleTestCase):

@@ -6,4 +6,5 @@ API_ROUTES = {
     "api:response", "api:answers", "api:answer", "api:completeness", "api:results",
     "api:comparisons", "api:action_plan", "api:my_views", "api:my_view", "api:progress",
     "api:progress_councils", "api:export",
+    "api:case_study", "api:introduction", "api:support_focus",
 }  # fmt: skip

@@ -10,6 +10,8 @@ changed. The site-wide walk (accounts/tests/test_tenant_isolation.py) counts the
 classified here.
 """
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,8 +22,10 @@ from diagnostic.api.models import ApiToken
 from diagnostic.api.testing import V1, TokenClient, make_token
 from diagnostic.api.tests.routes import API_ROUTES
 from diagnostic.assessments.models import Answer, Response
+from diagnostic.broker.models import Introduction
 from diagnostic.consolidation.models import ContributorAnswer
 from diagnostic.consolidation.testing import ConsolidationTestCase, make_contributor
+from diagnostic.organisations.models import Organisation
 from diagnostic.plans.models import Action
 from diagnostic.plans.testing import make_action
 
@@ -37,10 +41,13 @@ OPEN = {
     "GET /rounds",
     "GET /rounds/{round_id}",
     "GET /rounds/{round_id}/figures",
+    "GET /case-studies",
+    "GET /case-studies/{case_study_id}",
 }
 # Token operations -> (path params naming Council B's object, or None for lists and "me";
 # the lowest role of Council B's own that may use it: "lead", "viewer", "contributor" (their
-# own request), or "national" for the sector endpoints).
+# own request), "lead-read" (the lead, even with a read-only token), or "national" for the
+# sector endpoints).
 TOKEN = {
     "GET /me": (None, None),
     "GET /responses": (None, None),
@@ -59,6 +66,10 @@ TOKEN = {
     "GET /sector/rounds/{round_id}/progress": (lambda t: {"round_id": t.round.pk}, "national"),
     "GET /sector/rounds/{round_id}/progress/councils": (lambda t: {"round_id": t.round.pk}, "national"),
     "GET /sector/rounds/{round_id}/export": (lambda t: {"round_id": t.round.pk}, "national"),
+    "GET /introductions": (None, None),
+    "GET /introductions/{introduction_id}": (
+        lambda t: {"introduction_id": t.introduction_b.pk}, "lead-read"),
+    "GET /sector/rounds/{round_id}/support/focus": (lambda t: {"round_id": t.round.pk}, "national"),
 }  # fmt: skip
 BODY = {"version": 0, "current_level": 3, "target_level": 4, "priority": "high", "comment": "x"}
 
@@ -88,6 +99,18 @@ class ApiIsolationTests(ConsolidationTestCase):
         ApiToken.objects.filter(name="expired").update(expires_at=timezone.now())
         revoked = make_token(self.charlie, name="revoked")
         ApiToken.objects.filter(name="revoked").update(revoked_at=timezone.now())
+        # An introduction of Council B's (to Council C, in Council B's region), both accepted.
+        council_c = Organisation.objects.create(
+            gss_code="E07000999", name="Council C District Council", short_name="Council C",
+            type="non_metropolitan_district", region=self.council_b.region, nation="England",
+        )  # fmt: skip
+        first, second = sorted([self.council_b, council_c], key=lambda o: o.pk)
+        self.introduction_b = Introduction.objects.create(
+            round=self.round, first=first, second=second, status="accepted",
+            proposed_as="national", proposed_at=timezone.now(),
+            expires_at=timezone.now() + dt.timedelta(days=14),
+            first_answer="accepted", second_answer="accepted",
+        )  # fmt: skip
         self.dead = {"expired": TokenClient(expired), "revoked": TokenClient(revoked)}
         self.others = {
             key: TokenClient(make_token(getattr(self, key)))
@@ -147,6 +170,8 @@ class ApiIsolationTests(ConsolidationTestCase):
                      ("lead, read-only token", TokenClient(make_token(self.charlie, scopes=["read"])))],
             "contributor": [("viewer", TokenClient(make_token(self.viewer_b)))],
             "national": [("lead", TokenClient(make_token(self.charlie)))],
+            "lead-read": [("viewer", TokenClient(make_token(self.viewer_b))),
+                          ("contributor", TokenClient(make_token(self.beth)))],
         }  # fmt: skip
         for op, (params, needs) in TOKEN.items():
             for label, client in lower.get(needs, []):
@@ -166,7 +191,7 @@ class ApiIsolationTests(ConsolidationTestCase):
         """The control case: Council B's lead's live token reaches the same operations."""
         charlie = TokenClient(make_token(self.charlie))
         for op, (params, needs) in TOKEN.items():
-            if needs in ("lead", "viewer"):
+            if needs in ("lead", "viewer", "lead-read"):
                 with self.subTest(op=op):
                     self.assertEqual(self.call(charlie, op, params(self)).status_code, 200)
         beth = TokenClient(make_token(self.beth))

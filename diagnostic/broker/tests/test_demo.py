@@ -9,9 +9,12 @@ from diagnostic.assessments.models import Response, Round
 from diagnostic.broker.demo import step_broker
 from diagnostic.broker.models import Disclosure, Introduction, Outcome
 from diagnostic.demo.seed import COUNCIL_A, PEOPLE, STEPS, DemoContext
+from diagnostic.twofactor.testing import VerifyingClient
 
 
 class BrokerDemoTests(TestCase):
+    client_class = VerifyingClient  # staff sign in with their second factor
+
     @classmethod
     def setUpTestData(cls):
         cls.lines: list[str] = []

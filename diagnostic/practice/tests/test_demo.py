@@ -6,9 +6,12 @@ from django.urls import reverse
 from diagnostic.accounts.models import User
 from diagnostic.demo.seed import STEPS, DemoContext
 from diagnostic.practice.models import CaseStudy, WriteUpInvitation
+from diagnostic.twofactor.testing import VerifyingClient
 
 
 class GoodPracticeDemoTests(TestCase):
+    client_class = VerifyingClient  # staff sign in with their second factor
+
     @classmethod
     def setUpTestData(cls):
         cls.lines: list[str] = []

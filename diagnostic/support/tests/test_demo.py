@@ -15,9 +15,12 @@ from diagnostic.demo.seed import (
 )
 from diagnostic.demo.support import step_support
 from diagnostic.support.models import Adviser, Invitation, Offer
+from diagnostic.twofactor.testing import VerifyingClient
 
 
 class SupportDemoTests(TestCase):
+    client_class = VerifyingClient  # staff sign in with their second factor
+
     @classmethod
     def setUpTestData(cls):
         cls.ctx = DemoContext(log=lambda m: None)

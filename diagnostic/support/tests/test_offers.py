@@ -301,7 +301,9 @@ class InvitationTests(OfferTestCase):
         wb = load_workbook(io.BytesIO(r.content))
         self.assertEqual(wb.sheetnames, ["Offers", "Take-up", "About"])
         offers = list(wb["Offers"].iter_rows(min_row=2, values_only=True))
-        self.assertEqual(offers[0][0], '\'=HYPERLINK("http://x")')
+        # As typed, but stored as text with the quote-prefix flag (lib/spreadsheets.py).
+        self.assertEqual(offers[0][0], '=HYPERLINK("http://x")')
+        self.assertTrue(wb["Offers"]["A2"].quotePrefix)
         self.assertEqual(offers[0][10:], (2, 2, 0, 0, 0))
         self.assertEqual(wb["Offers"]["A2"].data_type, "s")
         take_up = list(wb["Take-up"].iter_rows(min_row=2, values_only=True))

@@ -328,7 +328,8 @@ def step_second_factor(ctx: DemoContext) -> None:
     ctx.log(f"Second factor: {len(staff)} staff people have an authenticator app")
     ctx.notes.append(
         "Staff sign-ins (national admin, national analyst, regional lead) then ask for a code "
-        "from an authenticator app: `.venv/bin/python manage.py demo_code EMAIL` prints it."
+        "from an authenticator app; in another terminal, "
+        "`SQLITE_PATH=var/demo.sqlite3 .venv/bin/python manage.py demo_code EMAIL` prints it."
     )
 
 

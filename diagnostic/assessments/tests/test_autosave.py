@@ -242,6 +242,10 @@ class QueryCountTests(AssessmentTestCase):
 
     def test_an_autosave_costs_the_same_whatever_is_already_answered(self):
         url = reverse("assessments:save_answer", args=[self.response_a.pk, "EC1"])
+        # A published version's levels are held in memory after the first save a process serves
+        # (frameworks/levels.py:scale_of): one save first, so creating is compared like for like.
+        self.client.post(reverse("assessments:save_answer", args=[self.response_a.pk, "EC5"]),
+                         self.answer_payload("EC5"), headers=HTMX)  # fmt: skip
         created = self.count("post", url, self.answer_payload("EC1"), HTMX)
         first = self.count("post", url, self.answer_payload("EC1", version=1), HTMX)
         for vc in self.codes[1:40]:

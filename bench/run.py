@@ -319,6 +319,12 @@ def seed(scale: int, log) -> Seeded:
         Response.objects.bulk_update(
             responses, ["answered_count", "started_at", "last_activity_at"], batch_size=1000
         )
+    # The answers went in without the submission service: build the figures' summaries.
+    from diagnostic.analytics import summaries
+
+    for rnd in rounds:
+        summaries.rebuild(rnd.pk)
+    log(f"  summaries built ({time.monotonic() - started:.1f}s)")
     return Seeded(
         organisations=Organisation.objects.count(),
         responses=len(responses),

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
+from diagnostic.analytics import summaries
+from diagnostic.analytics.models import CouncilCount, LevelCount, ValueCodeCount
 from diagnostic.analytics.stats import mean_from_counts, median_from_counts, rate
 from diagnostic.analytics.suppression import Complementary, complementary, hide, must_hide
 from diagnostic.assessments.models import Answer, Response, Round
@@ -118,46 +120,25 @@ def _outline(round_id: int, by: str) -> list:
 
 
 def levels_by(
-    scope: Scope, by: str = "key_area", *, national: bool = True, scale: LevelScale | None = None
+    scope: Scope,
+    by: str = "key_area",
+    *,
+    national: bool = True,
+    scale: LevelScale | None = None,
+    from_answers: bool = False,
 ) -> list[dict]:
     """Distribution of current and target levels, priorities and flags per theme, key area or
     value code, with medians, means and how many organisations each row is built from.
 
     The levels are the round's framework version's (`scale`, looked up when not given);
     `level_counts` lists the count at each level in order, `top` the answers at the two
-    highest levels."""
+    highest levels. The counts are read from the summaries (`analytics/summaries.py`);
+    `from_answers` aggregates the answers instead (the reference, for tests and benchmarks)."""
     scale = scale or scale_for_round(scope.round_id)
-    field = GROUPS[by][0]
-    answers = submitted_answers(scope)
-    current = answers.values(field, "current_level").annotate(n=Count("pk")).order_by()
-    target = (
-        answers.filter(target_level__isnull=False)
-        .values(field, "target_level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    extra = (
-        answers.values(field)
-        .annotate(
-            organisations=Count("response", distinct=True),
-            high=Count("pk", filter=Q(priority="high")),
-            medium=Count("pk", filter=Q(priority="medium")),
-            low=Count("pk", filter=Q(priority="low")),
-            none=Count("pk", filter=Q(priority="none")),
-            support_n=Count("pk", filter=Q(want_support=True)),
-            share_n=Count("pk", filter=Q(could_share=True)),
-            support_orgs=Count("response", filter=Q(want_support=True), distinct=True),
-            share_orgs=Count("response", filter=Q(could_share=True), distinct=True),
-        )
-        .order_by()
-    )
-    cur: dict = defaultdict(dict)
-    for r in current:
-        cur[r[field]][r["current_level"]] = r["n"]
-    tgt: dict = defaultdict(dict)
-    for r in target:
-        tgt[r[field]][r["target_level"]] = r["n"]
-    ext = {r[field]: r for r in extra}
+    if summarised(scope) and not from_answers:
+        cur, tgt, ext = _level_counts(scope, by)
+    else:
+        cur, tgt, ext = _level_counts_from_answers(scope, by)
     rows = []
     for item in _outline(scope.round_id, by):
         counts, targets, e = cur.get(item.pk, {}), tgt.get(item.pk, {}), ext.get(item.pk, {})
@@ -193,6 +174,119 @@ def levels_by(
     return rows
 
 
+def _level_counts_from_answers(scope: Scope, by: str) -> tuple[dict, dict, dict]:
+    """`levels_by`'s counts aggregated from the answers: for the scopes the summaries do not
+    cover (`summarised`), and the reference the summaries are tested against."""
+    field = GROUPS[by][0]
+    answers = submitted_answers(scope)
+    current = answers.values(field, "current_level").annotate(n=Count("pk")).order_by()
+    target = (
+        answers.filter(target_level__isnull=False)
+        .values(field, "target_level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    extra = (
+        answers.values(field)
+        .annotate(
+            organisations=Count("response", distinct=True),
+            high=Count("pk", filter=Q(priority="high")),
+            medium=Count("pk", filter=Q(priority="medium")),
+            low=Count("pk", filter=Q(priority="low")),
+            none=Count("pk", filter=Q(priority="none")),
+            support_n=Count("pk", filter=Q(want_support=True)),
+            share_n=Count("pk", filter=Q(could_share=True)),
+            support_orgs=Count("response", filter=Q(want_support=True), distinct=True),
+            share_orgs=Count("response", filter=Q(could_share=True), distinct=True),
+        )
+        .order_by()
+    )
+    cur: dict = defaultdict(dict)
+    for r in current:
+        cur[r[field]][r["current_level"]] = r["n"]
+    tgt: dict = defaultdict(dict)
+    for r in target:
+        tgt[r[field]][r["target_level"]] = r["n"]
+    ext = {r[field]: r for r in extra}
+    return cur, tgt, ext
+
+
+# --- Reading the summaries ----------------------------------------------------------------------
+def summarised(scope: Scope) -> bool:
+    """Whether the summaries hold this scope's figures: every dashboard and published scope.
+    A council's comparison with councils of its spend band, or without itself (the council
+    results page), is aggregated from the answers."""
+    return not scope.spend_band and not scope.exclude_organisation_id
+
+
+def _in_cell(qs: QuerySet, scope: Scope) -> QuerySet:
+    qs = qs.filter(round_id=scope.round_id)
+    if scope.region_id:
+        qs = qs.filter(region_id=scope.region_id)
+    if scope.org_type:
+        qs = qs.filter(org_type=scope.org_type)
+    if scope.nation:
+        qs = qs.filter(nation=scope.nation)
+    return qs
+
+
+def _councils(scope: Scope, kind: str) -> tuple[QuerySet[CouncilCount], Q, Q]:
+    """`CouncilCount` rows in scope (of councils that answered on the scope's enabler, if any),
+    and the conditions "would welcome support" and "could share" there."""
+    qs = _in_cell(CouncilCount.objects.filter(kind=kind), scope)
+    if not scope.enabler:
+        return qs, Q(want_support=True), Q(could_share=True)
+    version_id = Round.objects.values_list("framework_version_id", flat=True).get(pk=scope.round_id)
+    bit = summaries.enabler_bits(version_id).get(scope.enabler, 0)
+    qs = qs.alias(
+        in_enabler=F("enablers").bitand(bit), support_in=F("support_enablers").bitand(bit),
+        share_in=F("share_enablers").bitand(bit),
+    ).filter(in_enabler__gt=0)  # fmt: skip
+    return qs, Q(support_in__gt=0), Q(share_in__gt=0)
+
+
+def _level_counts(scope: Scope, by: str) -> tuple[dict, dict, dict]:
+    """`levels_by`'s counts from the summaries, in three grouped queries over small tables."""
+    summaries.ensure_built(scope.round_id)
+    field = GROUPS[by][0]
+    levels = _in_cell(LevelCount.objects.all(), scope)
+    codes = _in_cell(ValueCodeCount.objects.all(), scope)
+    if scope.enabler:
+        levels = levels.filter(value_code__enablers__code=scope.enabler)
+        codes = codes.filter(value_code__enablers__code=scope.enabler)
+    cur: dict = defaultdict(dict)
+    tgt: dict = defaultdict(dict)
+    for item, kind, level, n in (
+        levels.values(field, "kind", "level").annotate(total=Sum("n")).order_by()
+        .values_list(field, "kind", "level", "total")
+    ):  # fmt: skip
+        (cur if kind == LevelCount.Kind.CURRENT else tgt)[item][level] = n
+    ext: dict = {}
+    answers: dict = {}
+    for row in codes.values(field).annotate(
+        n_answers=Sum("answers"), n_high=Sum("high"), n_medium=Sum("medium"), n_low=Sum("low"),
+        n_none=Sum("none"), n_support=Sum("want_support"), n_share=Sum("could_share"),
+    ).order_by():  # fmt: skip
+        ext[row[field]] = {
+            "high": row["n_high"], "medium": row["n_medium"], "low": row["n_low"],
+            "none": row["n_none"], "support_n": row["n_support"], "share_n": row["n_share"],
+        }  # fmt: skip
+        answers[row[field]] = row["n_answers"]
+    if by == "value_code":  # one answer per council and value code: plain counts
+        for item, row in ext.items():
+            row.update(organisations=answers[item], support_orgs=row["support_n"],
+                       share_orgs=row["share_n"])  # fmt: skip
+        return cur, tgt, ext
+    councils, support_q, share_q = _councils(scope, by)
+    for item, n, support, share in (
+        councils.values("item_id").annotate(
+            n=Count("pk"), support=Count("pk", filter=support_q), share=Count("pk", filter=share_q),
+        ).order_by().values_list("item_id", "n", "support", "share")
+    ):  # fmt: skip
+        ext.setdefault(item, {}).update(organisations=n, support_orgs=support, share_orgs=share)
+    return cur, tgt, ext
+
+
 def type_partition(scope: Scope, *, national: bool) -> Complementary:
     """Which council types to hide in a scope's area (a region, for a regional lead), by the
     complementary rule over the number of submitted councils of each type: the page shows the
@@ -222,27 +316,45 @@ def scope_hidden(scope: Scope, *, national: bool) -> bool:
     return rule.total_hidden
 
 
-def heatmap(scope: Scope, rows: str = "region", *, national: bool = True) -> dict:
+def heatmap(
+    scope: Scope, rows: str = "region", *, national: bool = True, from_answers: bool = False
+) -> dict:
     """Median current level per (region or type) × key area, with organisation counts."""
-    row_field = {
-        "region": "response__organisation__region__name",
-        "type": "response__organisation__type",
-    }[rows]
-    answers = submitted_answers(scope)
-    counts = (
-        answers.values(row_field, "value_code__key_area_id", "current_level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    orgs = (
-        answers.values(row_field, "value_code__key_area_id")
-        .annotate(organisations=Count("response", distinct=True))
-        .order_by()
-    )
     dist: dict = defaultdict(lambda: defaultdict(dict))
-    for r in counts:
-        dist[r[row_field]][r["value_code__key_area_id"]][r["current_level"]] = r["n"]
-    n_orgs = {(r[row_field], r["value_code__key_area_id"]): r["organisations"] for r in orgs}
+    if summarised(scope) and not from_answers:
+        summaries.ensure_built(scope.round_id)
+        row_field = {"region": "region__name", "type": "org_type"}[rows]
+        levels = _in_cell(LevelCount.objects.filter(kind=LevelCount.Kind.CURRENT), scope)
+        if scope.enabler:
+            levels = levels.filter(value_code__enablers__code=scope.enabler)
+        for key, area, level, n in (
+            levels.values(row_field, "value_code__key_area_id", "level")
+            .annotate(total=Sum("n")).order_by()
+            .values_list(row_field, "value_code__key_area_id", "level", "total")
+        ):  # fmt: skip
+            dist[key][area][level] = n
+        councils = _councils(scope, CouncilCount.Kind.KEY_AREA)[0]
+        n_orgs = {
+            (key, area): n
+            for key, area, n in councils.values(row_field, "item_id").annotate(n=Count("pk"))
+            .order_by().values_list(row_field, "item_id", "n")
+        }  # fmt: skip
+    else:
+        row_field = {
+            "region": "response__organisation__region__name",
+            "type": "response__organisation__type",
+        }[rows]
+        answers = submitted_answers(scope)
+        for r in (
+            answers.values(row_field, "value_code__key_area_id", "current_level")
+            .annotate(n=Count("pk")).order_by()
+        ):  # fmt: skip
+            dist[r[row_field]][r["value_code__key_area_id"]][r["current_level"]] = r["n"]
+        n_orgs = {
+            (r[row_field], r["value_code__key_area_id"]): r["organisations"]
+            for r in answers.values(row_field, "value_code__key_area_id")
+            .annotate(organisations=Count("response", distinct=True)).order_by()
+        }  # fmt: skip
     areas = _outline(scope.round_id, "key_area")
     labels = dict(OrganisationType.choices)
     if rows == "region":

@@ -30,6 +30,7 @@ from django.utils.dateformat import format as format_date
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role, User
+from diagnostic.analytics import summaries
 from diagnostic.assessments.models import (
     ANSWER_FIELDS,
     Answer,
@@ -638,6 +639,7 @@ def do_submit(*, response: Response, by: User) -> Submission:
         locked.submitted_by = by
         locked.version += 1
         locked.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
+        summaries.response_changed(locked, counted_version=None)
         record(
             "response.submitted",
             actor=by,
@@ -669,9 +671,11 @@ def do_reopen(*, response: Response, by: User, reason: str) -> Response:
         if last:
             last.reopened_at, last.reopened_by, last.reopen_reason = timezone.now(), by, reason
             last.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        counted_version = locked.version
         locked.status = Response.Status.DRAFT
         locked.version += 1
         locked.save(update_fields=["status", "version"])
+        summaries.response_changed(locked, counted_version=counted_version)
         record(
             "response.reopened",
             actor=by,

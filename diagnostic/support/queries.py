@@ -17,6 +17,8 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, W
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from diagnostic.analytics import summaries
+from diagnostic.analytics.models import CouncilCount, ValueCodeCount
 from diagnostic.analytics.suppression import hide
 from diagnostic.analytics.suppression import must_hide as suppressed
 from diagnostic.assessments.models import Answer, Response, Round
@@ -211,10 +213,16 @@ def council_rows(scope: SupportScope, expert: frozenset[int]) -> CouncilRows:
     return CouncilRows(rows, councils, {k: frozenset(v) for k, v in clusters.items()})
 
 
-def cell_counts(
-    scope: SupportScope, by: str, expert: frozenset[int], *, rows: CouncilRows | None = None
+def cell_counts_from_answers(
+    scope: SupportScope,
+    by: str,
+    expert: frozenset[int],
+    *,
+    rows: CouncilRows | None = None,
+    **_ignored,
 ) -> dict:
-    """`measures.cells` worked out from the database (adviser days are put in by
+    """`cell_counts` aggregated from the answers (the reference; before issue 16):
+    `measures.cells` worked out from the database (adviser days are put in by
     `measures.add_advisers`); a test checks the two agree. Key areas are folded from
     `council_rows`; value codes have one answer per council, so plain counts do."""
     cells: dict[tuple[int, int], measures.Cell] = {}
@@ -254,8 +262,11 @@ def cell_counts(
     return cells
 
 
-def groups_by(scope: SupportScope, dimension: str, *, rows: CouncilRows | None = None) -> dict:
-    """`measures.by_group` from the database: per council type, or per cluster (a council in
+def groups_by_from_answers(
+    scope: SupportScope, dimension: str, *, rows: CouncilRows | None = None, **_ignored
+) -> dict:
+    """`groups_by` aggregated from the answers (the reference): `measures.by_group` from the
+    database: per council type, or per cluster (a council in
     two clusters counts in both)."""
     rows = rows or council_rows(scope, frozenset())
     per: dict[int, list[int]] = {}  # response id → [needs any, wants any, gap]
@@ -269,6 +280,99 @@ def groups_by(scope: SupportScope, dimension: str, *, rows: CouncilRows | None =
         org, _, typ = rows.councils[response_id]
         keys = [typ] if dimension == "type" else rows.clusters.get(org, ())
         for key in keys:
+            g = out.setdefault(
+                key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0}
+            )
+            g["organisations"] += 1
+            g["demand"] += needs
+            g["wanting"] += wants
+            g["weighted_gap"] += gap
+    return out
+
+
+# --- From the summaries (analytics/summaries.py) ---------------------------------------------------
+def _council_counts(scope: SupportScope, *, checked: bool = False):
+    """The round's per-council key-area rows with a current level (`CouncilCount`), in the
+    scope's region, and the condition for the councils the demand side counts (type, cluster).
+    `checked`: the caller has made sure the summaries are up to date (`ensure_built`)."""
+    if not checked:
+        summaries.ensure_built(scope.round_id)
+    qs = CouncilCount.objects.filter(round_id=scope.round_id, kind=CouncilCount.Kind.KEY_AREA,
+                                     answered=1)  # fmt: skip
+    if scope.region_id:
+        qs = qs.filter(region_id=scope.region_id)
+    include = Q()
+    if scope.org_type:
+        include &= Q(org_type=scope.org_type)
+    if scope.cluster_id:
+        members = Cluster.organisations.through.objects.filter(cluster_id=scope.cluster_id)
+        include &= Q(organisation_id__in=members.values("organisation_id"))
+    return qs, include
+
+
+def cell_counts(
+    scope: SupportScope,
+    by: str,
+    expert: frozenset[int] | None = None,
+    *,
+    checked: bool = False,
+    **_ignored,
+) -> dict:
+    """`measures.cells` from the summaries (adviser days are put in by `measures.add_advisers`);
+    a test checks the two agree. The summaries count peers at the round's upper levels
+    (`expert_levels_of`), which is what `expert` always is. Value codes within a cluster are
+    aggregated from the answers (a cluster is not a column of the summaries)."""
+    if by == "value_code" and scope.cluster_id:
+        return cell_counts_from_answers(scope, by, expert or expert_levels_of(scope.round_id))
+    cells: dict[tuple[int, int], measures.Cell] = {}
+    if by == "key_area":
+        qs, include = _council_counts(scope, checked=checked)
+        rows = qs.values("region_id", "item_id").annotate(
+            n_orgs=Count("pk", filter=include), n_demand=Sum("needs", filter=include),
+            n_wanting=Sum("wanting", filter=include), n_gap=Sum("weighted_gap", filter=include),
+            n_peers=Sum("peers"),
+        )  # fmt: skip
+        item = "item_id"
+    else:
+        if not checked:
+            summaries.ensure_built(scope.round_id)
+        qs = ValueCodeCount.objects.filter(round_id=scope.round_id)
+        if scope.region_id:
+            qs = qs.filter(region_id=scope.region_id)
+        include = Q(org_type=scope.org_type) if scope.org_type else Q()
+        rows = qs.values("region_id", "value_code_id").annotate(
+            n_answered=Sum("answered"), n_orgs=Sum("answered", filter=include),
+            n_demand=Sum("demand", filter=include), n_wanting=Sum("wanting", filter=include),
+            n_gap=Sum("weighted_gap", filter=include), n_peers=Sum("peers"),
+        ).filter(n_answered__gt=0)  # fmt: skip
+        item = "value_code_id"
+    for r in rows.order_by():
+        cells[(r["region_id"], r[item])] = measures.Cell(
+            region_id=r["region_id"], item_id=r[item], organisations=r["n_orgs"] or 0,
+            demand=r["n_demand"] or 0, wanting=r["n_wanting"] or 0,
+            weighted_gap=r["n_gap"] or 0, peers=r["n_peers"] or 0,
+        )  # fmt: skip
+    return cells
+
+
+def groups_by(scope: SupportScope, dimension: str, *, checked: bool = False, **_ignored) -> dict:
+    """`measures.by_group` from the summaries: per council type, or per cluster (a council in
+    two clusters counts in both)."""
+    qs, include = _council_counts(scope, checked=checked)
+    per = (
+        qs.filter(include).values("response_id", "organisation_id", "org_type")
+        .annotate(n_needs=Max("needs"), n_wants=Max("wanting"), n_gap=Sum("weighted_gap"))
+        .order_by().values_list("organisation_id", "org_type", "n_needs", "n_wants", "n_gap")
+    )  # fmt: skip
+    clusters: dict[int, list[int]] = defaultdict(list)
+    if dimension != "type":
+        for org_id, cluster_id in Cluster.organisations.through.objects.values_list(
+            "organisation_id", "cluster_id"
+        ):
+            clusters[org_id].append(cluster_id)
+    out: dict = {}
+    for org, typ, needs, wants, gap in per:
+        for key in [typ] if dimension == "type" else clusters.get(org, ()):
             g = out.setdefault(
                 key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0}
             )
@@ -295,7 +399,7 @@ def _region_names() -> dict[int, str]:
     return dict(Region.objects.values_list("pk", "name"))
 
 
-def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
+def where_to_focus(scope: SupportScope, *, national: bool, from_answers: bool = False) -> dict:
     """The ranking, the region × key area heat map of unmet demand, unmet demand by region for
     the map, and demand by council type and by cluster (national team only)."""
     rnd = Round.objects.get(pk=scope.round_id)
@@ -303,13 +407,24 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     expert = expert_levels_of(rnd.pk)
     advisers = adviser_facts(version_id)
     vc_area = dict(ValueCode.objects.filter(version_id=version_id).values_list("pk", "key_area_id"))
-    rows = council_rows(scope, expert)
-    area_cells = cell_counts(scope, "key_area", expert, rows=rows)
+    # The figures come from the summaries; `from_answers` aggregates the answers instead (the
+    # reference, for benchmarks).
+    counts, groups = (
+        (cell_counts_from_answers, groups_by_from_answers)
+        if from_answers
+        else (cell_counts, groups_by)
+    )
+    if from_answers:
+        rows = council_rows(scope, expert)
+    else:
+        summaries.ensure_built(scope.round_id)
+        rows = None
+    area_cells = counts(scope, "key_area", expert, rows=rows, checked=True)
     measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
     if scope.by == "key_area":
         cell_map = area_cells
     else:
-        cell_map = cell_counts(scope, scope.by, expert)
+        cell_map = counts(scope, scope.by, expert, checked=True)
         measures.add_advisers(cell_map, advisers, by=scope.by, vc_area=vc_area)
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
@@ -353,7 +468,7 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
         out["by_type"] = sorted(
             (
                 {"label": labels.get(k, k), **v}
-                for k, v in groups_by(scope, "type", rows=rows).items()
+                for k, v in groups(scope, "type", rows=rows, checked=True).items()
             ),
             key=lambda r: (-r["demand"], r["label"]),
         )
@@ -361,7 +476,7 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
         out["by_cluster"] = sorted(
             (
                 {"label": names.get(k, k), **v}
-                for k, v in groups_by(scope, "cluster", rows=rows).items()
+                for k, v in groups(scope, "cluster", rows=rows, checked=True).items()
             ),
             key=lambda r: (-r["demand"], r["label"]),
         )

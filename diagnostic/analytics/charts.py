@@ -137,18 +137,32 @@ def _signature(digest: str, user_id: int | None) -> str:
     return salted_hmac("analytics.chart", f"{user_id}:{digest}").hexdigest()[:32]
 
 
+# How long a chart's URL keeps working after the page it is on was last built, and how often a
+# process puts the image in the shared cache again while it keeps drawing the same chart.
+CHART_URL_SECONDS = 7 * 24 * 3600
+_RESHARE_SECONDS = 24 * 3600
+
+
 def url_for(spec: dict) -> str:
-    """A URL serving the chart's SVG (rendered now, kept in the cache, cached by browsers).
+    """A URL serving the chart's SVG (rendered now, kept in the shared cache, cached by browsers).
+
+    The SVG goes into the shared cache (Redis, or the database without Redis), because the
+    browser's request for it may reach another worker or app server than the page did
+    (docs/decisions/0028). A process that has just put it there does not write it again
+    for a day (a marker in its own cache), so showing a page does not write on every view.
 
     The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
     for the person whose page it was put on: someone who could not see the page cannot fetch
     its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
+    from django.core.cache import caches
     from django.urls import reverse
 
     text = json.dumps(spec, sort_keys=True, default=str)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    render_svg(spec)
-    cache.set("chart-spec:" + digest, spec, 7 * 24 * 3600)
+    marker = "chart-shared:" + digest
+    if cache.get(marker) is None:
+        caches["shared"].set("chart-svg:" + digest, render_svg(spec), CHART_URL_SECONDS)
+        cache.set(marker, True, _RESHARE_SECONDS)
     return reverse("analytics:chart", args=[f"{digest}-{_signature(digest, chart_viewer.get())}"])
 
 
@@ -163,11 +177,9 @@ def svg_for_key(key: str, user_id: int | None) -> str | None:
 
 
 def svg_for_digest(digest: str) -> str | None:
-    svg = cache.get("chart-svg:" + digest)
-    if svg is None:
-        spec = cache.get("chart-spec:" + digest)
-        svg = render_svg(spec) if spec is not None else None
-    return svg
+    from django.core.cache import caches
+
+    return caches["shared"].get("chart-svg:" + digest)
 
 
 def as_data_uri(svg: str) -> str:

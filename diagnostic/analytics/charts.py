@@ -137,33 +137,74 @@ def _signature(digest: str, user_id: int | None) -> str:
     return salted_hmac("analytics.chart", f"{user_id}:{digest}").hexdigest()[:32]
 
 
-# How long a chart's URL keeps working after the page it is on was last built, and how often a
-# process puts the image in the shared cache again while it keeps drawing the same chart.
-CHART_URL_SECONDS = 7 * 24 * 3600
-_RESHARE_SECONDS = 24 * 3600
+# How long a chart's URL keeps working after a page last put it on, and how long a process
+# remembers that it has stored a chart (so it does not write it again on every page).
+CHART_URL_DAYS = 8
+_STORED_SECONDS = 24 * 3600
+
+# The charts minted while this request is handled and not yet stored: written in one
+# statement before the response leaves (`analytics.middleware.ChartViewerMiddleware`).
+pending_charts: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "pending_charts", default=None
+)
 
 
 def url_for(spec: dict) -> str:
-    """A URL serving the chart's SVG (rendered now, kept in the shared cache, cached by browsers).
+    """A URL serving the chart's SVG (rendered now, stored in the database, cached by browsers).
 
-    The SVG goes into the shared cache (Redis, or the database without Redis), because the
-    browser's request for it may reach another worker or app server than the page did
-    (docs/decisions/0028). A process that has just put it there does not write it again
-    for a day (a marker in its own cache), so showing a page does not write on every view.
+    The SVG is stored in the database (`lib.ChartImage`), because the browser's request for it
+    may reach another worker or app server than the page did (docs/decisions/0028). The
+    charts of one page are stored together in one statement before the response is sent
+    (`store_pending`); a process that has stored a chart does not store it again for a day
+    (a marker in its cache), so showing a page does not write on every view.
 
     The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
     for the person whose page it was put on: someone who could not see the page cannot fetch
     its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
-    from django.core.cache import caches
     from django.urls import reverse
 
     text = json.dumps(spec, sort_keys=True, default=str)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    marker = "chart-shared:" + digest
-    if cache.get(marker) is None:
-        caches["shared"].set("chart-svg:" + digest, render_svg(spec), CHART_URL_SECONDS)
-        cache.set(marker, True, _RESHARE_SECONDS)
+    if cache.get("chart-stored:" + digest) is None:
+        pending = pending_charts.get()
+        if pending is None:  # outside a request: store it now
+            _store({digest: render_svg(spec)})
+        else:
+            pending[digest] = render_svg(spec)
     return reverse("analytics:chart", args=[f"{digest}-{_signature(digest, chart_viewer.get())}"])
+
+
+def store_pending() -> None:
+    """Store the charts minted while handling this request (one statement, if any)."""
+    pending = pending_charts.get()
+    if pending:
+        _store(pending)
+        pending.clear()
+
+
+def _store(svgs: dict[str, str]) -> None:
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    now = timezone.now()
+    ChartImage.objects.bulk_create(
+        [ChartImage(digest=d, svg=svg, minted_at=now) for d, svg in svgs.items()],
+        update_conflicts=True, update_fields=["minted_at"], unique_fields=["digest"],
+    )  # fmt: skip
+    cache.set_many({"chart-stored:" + d: True for d in svgs}, _STORED_SECONDS)
+
+
+def delete_old_charts() -> int:
+    """Delete charts no page has put on for CHART_URL_DAYS (`manage.py apply_retention`)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    since = timezone.now() - dt.timedelta(days=CHART_URL_DAYS)
+    return ChartImage.objects.filter(minted_at__lt=since).delete()[0]
 
 
 def svg_for_key(key: str, user_id: int | None) -> str | None:
@@ -177,9 +218,18 @@ def svg_for_key(key: str, user_id: int | None) -> str | None:
 
 
 def svg_for_digest(digest: str) -> str | None:
-    from django.core.cache import caches
+    import datetime as dt
 
-    return caches["shared"].get("chart-svg:" + digest)
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    since = timezone.now() - dt.timedelta(days=CHART_URL_DAYS)
+    return (
+        ChartImage.objects.filter(digest=digest, minted_at__gte=since)
+        .values_list("svg", flat=True)
+        .first()
+    )
 
 
 def as_data_uri(svg: str) -> str:

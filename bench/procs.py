@@ -89,21 +89,25 @@ def interrupt_on_signals() -> None:
     signal.signal(signal.SIGHUP, interrupted)
 
 
-def set_up(args, redis_url: str) -> run.Seeded:
-    """A fresh database seeded at scale 1, Django configured in this process with Redis."""
+def set_up_with(args, redis_url: str, *, scale: int = 1) -> run.Seeded:
+    """A fresh database seeded at `scale`, Django configured in this process, with Redis when
+    `redis_url` is given (its database emptied first) and without it otherwise."""
     import os
 
-    import redis
+    if redis_url:
+        import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
-    os.environ["REDIS_URL"] = redis_url
+        redis.Redis.from_url(redis_url).flushdb()
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
     run.QUIET["wait"] = args.quiet_wait
     run.VAR.mkdir(parents=True, exist_ok=True)
     log("== Fresh PostgreSQL database")
     run.fresh_database(args)
     run.configure_django(args)
-    log("== Seeding at scale 1")
-    seeded = run.seed(1, log)
+    log(f"== Seeding at scale {scale}")
+    seeded = run.seed(scale, log)
     log(f"  {seeded.responses} responses, {seeded.answers} answers in {seeded.seconds:.0f}s")
     return seeded
 
@@ -173,7 +177,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     interrupt_on_signals()
     started = time.monotonic()
-    seeded = set_up(args, args.redis_url)
+    seeded = set_up_with(args, args.redis_url)
     servers: list = []
     try:
         from diagnostic.accounts.models import User

@@ -150,19 +150,18 @@ pending_charts: contextvars.ContextVar[dict[str, str] | None] = contextvars.Cont
 
 
 def url_for(spec: dict) -> str:
-    """A URL serving the chart's SVG (rendered now, stored in the database, cached by browsers).
+    """A URL serving the chart's SVG for the person viewing now (`mint` and `signed_url`)."""
+    return signed_url(mint(spec))
+
+
+def mint(spec: dict) -> str:
+    """Render the chart and store its SVG; its digest (the key of its URL).
 
     The SVG is stored in the database (`lib.ChartImage`), because the browser's request for it
     may reach another worker or app server than the page did (docs/decisions/0028). The
     charts of one page are stored together in one statement before the response is sent
     (`store_pending`); a process that has stored a chart does not store it again for a day
-    (a marker in its cache), so showing a page does not write on every view.
-
-    The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
-    for the person whose page it was put on: someone who could not see the page cannot fetch
-    its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
-    from django.urls import reverse
-
+    (a marker in its cache), so showing a page does not write on every view."""
     text = json.dumps(spec, sort_keys=True, default=str)
     digest = hashlib.sha256(text.encode()).hexdigest()
     if cache.get("chart-stored:" + digest) is None:
@@ -171,7 +170,35 @@ def url_for(spec: dict) -> str:
             _store({digest: render_svg(spec)})
         else:
             pending[digest] = render_svg(spec)
+    return digest
+
+
+def signed_url(digest: str) -> str:
+    """The chart's URL for the person viewing the page now.
+
+    The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
+    for the person whose page it was put on: someone who could not see the page cannot fetch
+    its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
+    from django.urls import reverse
+
     return reverse("analytics:chart", args=[f"{digest}-{_signature(digest, chart_viewer.get())}"])
+
+
+class Chart(dict):
+    """What a template needs to show a chart: `src`, `alt`, `label`.
+
+    A chart drawn for a cached figure is shown to everyone who reads that figure, so its URL is
+    signed when it is read (`chart.src` in the template), for the person viewing then, not
+    when it was drawn: a URL signed for whoever happened to fill the cache would be refused
+    (404) to everyone else."""
+
+    def __getitem__(self, key):
+        if key == "src" and "digest" in self:
+            return signed_url(dict.__getitem__(self, "digest"))
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        return self[key] if key == "src" or key in self else default
 
 
 def store_pending() -> None:
@@ -460,8 +487,9 @@ def heatmap(matrix: dict, *, title: str, scale) -> dict:
 def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
     """What a template needs: the image and its alternative text. `inline=True` embeds the
     SVG as a data URI (for PDFs, which fetch nothing)."""
-    src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
-    return {"src": src, "alt": alt_text, "label": _title_of(spec)}
+    if inline:
+        return Chart(src=as_data_uri(render_svg(spec)), alt=alt_text, label=_title_of(spec))
+    return Chart(digest=mint(spec), alt=alt_text, label=_title_of(spec))
 
 
 def _title_of(spec: dict) -> str:

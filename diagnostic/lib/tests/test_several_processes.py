@@ -109,9 +109,20 @@ class SeveralProcessesTests(TransactionTestCase):
                     status, svg = server.get(url, erin)
                     self.assertEqual(status, 200, (server.port, url))
                     self.assertIn("<svg", svg)
-        # Another person cannot use Erin's chart URLs, whichever server they ask.
+        # Another person cannot use Erin's chart URLs, whichever server they ask…
         nina = self.session_for(self.data.nina)
         self.assertEqual(b.get(charts[0], nina)[0], 404)
+        # …but the same dashboard, its figures cached by Erin's views, gives Nina URLs of her
+        # own, which work on both servers.
+        for _ in range(3):
+            status, page = a.get("/dashboards/national/", nina)
+            self.assertEqual(status, 200)
+            hers = sorted(set(CHART_RE.findall(page)))
+            self.assertEqual(len(hers), len(charts))
+            self.assertFalse(set(hers) & set(charts))
+            for url in hers:
+                for server in (a, b):
+                    self.assertEqual(server.get(url, nina)[0], 200, (server.port, url))
 
         # Both of B's workers have the figures cached; a submission through A is in them at once.
         for _ in range(6):

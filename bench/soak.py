@@ -143,7 +143,7 @@ def act(u: User, rec: Recorder, codes: list[str], areas: list[str]) -> None:
                     s.versions[code] = version
             rec.add("contributor: save view", status, ms)
     else:
-        if u.n % 5 == 0:
+        if u.n % 5 == 0 and u.extra["reports"]:
             pk = r.choice(u.extra["reports"])
             status, text, ms = s.request("GET", f"/responses/{pk}/results.pdf")
             ok = status == 200 and text.startswith("%PDF")
@@ -187,6 +187,7 @@ class Minute:
     rss: dict[str, float]
     load: str
     other_cores: float
+    app_cpu: float = 0.0  # CPU seconds used by gunicorn and its children in the minute
 
 
 def monitor(server, minutes: float, started: float, out: list[Minute], stop: threading.Event):
@@ -194,16 +195,17 @@ def monitor(server, minutes: float, started: float, out: list[Minute], stop: thr
     labels = processes(server)
     out.append(Minute(0, {k: rss_mb(p) or 0 for k, p in labels.items()}, load(), 0.0))
     busy0, total0 = run.system_cpu()
-    ours0 = cpu_ours(server)
+    ours0, app0, t0 = cpu_ours(server), cpu_app(server), time.monotonic()
     for i in range(1, int(minutes + 0.999) + 1):
         stopped = stop.wait(max(0.0, started + i * 60 - time.monotonic()))
         busy1, total1 = run.system_cpu()
-        ours1 = cpu_ours(server)
+        ours1, app1, t1 = cpu_ours(server), cpu_app(server), time.monotonic()
         ours = run.cpu_used(ours0, ours1)
-        other = max(0.0, (busy1 - busy0) / run.TICK - ours) / 60
+        other = max(0.0, (busy1 - busy0) / run.TICK - ours) / max(1.0, t1 - t0)
         labels.update({k: p for k, p in processes(server).items() if k not in labels})
-        out.append(Minute(i, {k: rss_mb(p) or 0 for k, p in labels.items()}, load(), other))
-        busy0, ours0 = busy1, ours1
+        out.append(Minute(i, {k: rss_mb(p) or 0 for k, p in labels.items()}, load(), other,
+                          run.cpu_used(app0, app1)))  # fmt: skip
+        busy0, ours0, app0, t0 = busy1, ours1, app1, t1
         if stopped:
             return
 
@@ -213,6 +215,15 @@ def cpu_ours(server) -> dict[int, float]:
     table = run.proc_table()
     pids += [p for p, ppid, _ in table if ppid in pids]  # PDF fork servers and their children
     return run.cpu_by_pid(set(pids))
+
+
+def cpu_app(server) -> dict[int, float]:
+    """gunicorn, its workers and what they started (PDF fork servers and rendering children)."""
+    pids = set(server.pids())
+    table = run.proc_table()
+    for _ in range(3):
+        pids |= {p for p, ppid, _ in table if ppid in pids}
+    return run.cpu_by_pid(pids)
 
 
 def load() -> str:
@@ -273,7 +284,7 @@ def people(args, seeded: run.Seeded, port: int) -> list[User]:
                           extra={"reports": reports, "dashboards": dashboards}))  # fmt: skip
     run.load_versions([u.session for u in users if u.kind == "lead"])
     log(f"  {leads_n} leads, {args.contributors} contributors, {args.national} national users "
-        f"(round {current.name}; reports from {closed.name})")  # fmt: skip
+        f"(round {current.name}; reports from {closed.name if closed else 'no closed round'})")  # fmt: skip
     return users
 
 
@@ -379,6 +390,9 @@ def render(args, facts, rec: Recorder, minutes: list[Minute], started: float) ->
     all_ms = [x.ms for x in samples]
     errors = [x for x in samples if not ok(x)]
     p95 = pct(all_ms, 95)
+    counted = [m for m in minutes if m.index > 0]
+    app_ms = 1000 * sum(m.app_cpu for m in counted) / max(1, len(samples))
+    other_mean = sum(m.other_cores for m in counted) / max(1, len(counted))
     lines = [
         f"## Soak: {args.users} users for {args.minutes:g} minutes on PostgreSQL",
         "",
@@ -390,6 +404,13 @@ def render(args, facts, rec: Recorder, minutes: list[Minute], started: float) ->
         f"**Overall**: {len(samples)} requests, p50 {pct(all_ms, 50):.0f} ms, p95 {p95:.0f} ms "
         f"(bar {BAR_P95}: {'met' if p95 <= BAR_P95 else 'NOT met'}), {len(errors)} errors "
         f"(bar 0); client lag p95 {pct(rec.lag, 95):.0f} ms (how late actions started).",
+        "",
+        f"**Load-robust**: the service (gunicorn, its workers and PDF processes) used {app_ms:.1f} ms "
+        f"of CPU per request over the run; at that cost the machine's 2 cores serve about "
+        f"{2000 / app_ms if app_ms else float('nan'):.0f} requests/s if nothing else runs (PostgreSQL "
+        f"not counted: the server is shared with other work), against the "
+        f"{args.users / (sum(args.think) / 2):.0f}/s these users offer. Other processes used "
+        f"{other_mean:.2f} of the 2 cores on average.",
         "",
         "| request | count | p50 ms | p95 ms | max ms | errors |",
         "|---|---|---|---|---|---|",
@@ -405,10 +426,10 @@ def render(args, facts, rec: Recorder, minutes: list[Minute], started: float) ->
         "",
         "Per minute (memory is VmRSS in MB at the end of the minute; minute 0 is the start):",
         "",
-        "| minute | requests | p50 ms | p95 ms | errors | "
+        "| minute | requests | p50 ms | p95 ms | errors | service CPU ms/request | "
         + " | ".join(labels)
         + " | load average | other processes (cores) |",
-        "|---|---|---|---|---|" + "---|" * len(labels) + "---|---|",
+        "|---|---|---|---|---|---|" + "---|" * len(labels) + "---|---|",
     ]
     for m in minutes:
         xs = [x for x in samples if started + (m.index - 1) * 60 <= x.at < started + m.index * 60]
@@ -416,10 +437,11 @@ def render(args, facts, rec: Recorder, minutes: list[Minute], started: float) ->
         bad = sum(1 for x in xs if not ok(x))
         rss = " | ".join(f"{m.rss[k]:.0f}" if m.rss.get(k) else "–" for k in labels)
         if m.index == 0:
-            lines.append(f"| 0 | – | – | – | – | {rss} | {m.load} | – |")
+            lines.append(f"| 0 | – | – | – | – | – | {rss} | {m.load} | – |")
         else:
+            cpu = 1000 * m.app_cpu / len(xs) if xs else float("nan")
             lines.append(f"| {m.index} | {len(xs)} | {pct(ms, 50):.0f} | {pct(ms, 95):.0f} | "
-                         f"{bad} | {rss} | {m.load} | {m.other_cores:.2f} |")  # fmt: skip
+                         f"{bad} | {cpu:.1f} | {rss} | {m.load} | {m.other_cores:.2f} |")  # fmt: skip
     if errors:
         first = errors[0]
         lines += ["", f"First error: {first.kind}, status {first.status}."]

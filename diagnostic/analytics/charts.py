@@ -197,8 +197,11 @@ class Chart(dict):
             return signed_url(dict.__getitem__(self, "digest"))
         return dict.__getitem__(self, key)
 
+    def __contains__(self, key) -> bool:
+        return key == "src" or dict.__contains__(self, key)
+
     def get(self, key, default=None):
-        return self[key] if key == "src" or key in self else default
+        return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)
 
 
 def store_pending() -> None:

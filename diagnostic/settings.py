@@ -157,17 +157,32 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
+# Two caches (docs/decisions/0028-nothing-tied-to-one-process.md):
+# - "default" keeps what any process can recompute from the database alone (figures keyed by
+#   the round's version, drawn charts keyed by their content): per process without Redis.
+# - "shared" keeps what a later request needs from an earlier one, which may be served by
+#   another worker or app server (the rounds' versions, chart images behind their URLs, the
+#   API's rate counts): Redis when REDIS_URL is set, otherwise a table in the database
+#   (created by the lib app's migration), so it is never tied to one process.
 REDIS_URL = os.getenv("REDIS_URL", "")
+SHARED_CACHE_TABLE = "lib_shared_cache"
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "nps"),
-        }
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "nps"),
     }
+    CACHES = {"default": _redis, "shared": {**_redis, "KEY_PREFIX": _redis["KEY_PREFIX"] + "s"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": SHARED_CACHE_TABLE,
+            # Expired rows are culled when a write finds more than this many.
+            "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
+        },
+    }
 
 # --- Accounts and sign-in -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -253,10 +268,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- JSON API -------------------------------------------------------------------------------
-# Requests per token (django-ratelimit syntax: 120/m, 5000/h). Counted in the default cache:
-# shared by every worker when REDIS_URL is set, per process otherwise.
+# Requests per token (django-ratelimit syntax: 120/m, 5000/h). Counted in the shared cache, so
+# every worker and app server counts against the same limit.
 API_RATE_LIMIT = os.getenv("API_RATE_LIMIT", "120/m")
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "shared"
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -137,19 +137,104 @@ def _signature(digest: str, user_id: int | None) -> str:
     return salted_hmac("analytics.chart", f"{user_id}:{digest}").hexdigest()[:32]
 
 
+# How long a chart's URL keeps working after a page last put it on, and how long a process
+# remembers that it has stored a chart (so it does not write it again on every page).
+CHART_URL_DAYS = 8
+_STORED_SECONDS = 24 * 3600
+
+# The charts minted while this request is handled and not yet stored: written in one
+# statement before the response leaves (`analytics.middleware.ChartViewerMiddleware`).
+pending_charts: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "pending_charts", default=None
+)
+
+
 def url_for(spec: dict) -> str:
-    """A URL serving the chart's SVG (rendered now, kept in the cache, cached by browsers).
+    """A URL serving the chart's SVG for the person viewing now (`mint` and `signed_url`)."""
+    return signed_url(mint(spec))
+
+
+def mint(spec: dict) -> str:
+    """Render the chart and store its SVG; its digest (the key of its URL).
+
+    The SVG is stored in the database (`lib.ChartImage`), because the browser's request for it
+    may reach another worker or app server than the page did (docs/decisions/0028). The
+    charts of one page are stored together in one statement before the response is sent
+    (`store_pending`); a process that has stored a chart does not store it again for a day
+    (a marker in its cache), so showing a page does not write on every view."""
+    text = json.dumps(spec, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if cache.get("chart-stored:" + digest) is None:
+        pending = pending_charts.get()
+        if pending is None:  # outside a request: store it now
+            _store({digest: render_svg(spec)})
+        else:
+            pending[digest] = render_svg(spec)
+    return digest
+
+
+def signed_url(digest: str) -> str:
+    """The chart's URL for the person viewing the page now.
 
     The URL carries the spec's hash and an HMAC of it with the viewer's id, so it works only
     for the person whose page it was put on: someone who could not see the page cannot fetch
     its chart, even knowing (or guessing) the figures behind it (ASVS 8.2.2)."""
     from django.urls import reverse
 
-    text = json.dumps(spec, sort_keys=True, default=str)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    render_svg(spec)
-    cache.set("chart-spec:" + digest, spec, 7 * 24 * 3600)
     return reverse("analytics:chart", args=[f"{digest}-{_signature(digest, chart_viewer.get())}"])
+
+
+class Chart(dict):
+    """What a template needs to show a chart: `src`, `alt`, `label`.
+
+    A chart drawn for a cached figure is shown to everyone who reads that figure, so its URL is
+    signed when it is read (`chart.src` in the template), for the person viewing then, not
+    when it was drawn: a URL signed for whoever happened to fill the cache would be refused
+    (404) to everyone else."""
+
+    def __getitem__(self, key):
+        if key == "src" and "digest" in self:
+            return signed_url(dict.__getitem__(self, "digest"))
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key) -> bool:
+        return key == "src" or dict.__contains__(self, key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)
+
+
+def store_pending() -> None:
+    """Store the charts minted while handling this request (one statement, if any)."""
+    pending = pending_charts.get()
+    if pending:
+        _store(pending)
+        pending.clear()
+
+
+def _store(svgs: dict[str, str]) -> None:
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    now = timezone.now()
+    ChartImage.objects.bulk_create(
+        [ChartImage(digest=d, svg=svg, minted_at=now) for d, svg in svgs.items()],
+        update_conflicts=True, update_fields=["minted_at"], unique_fields=["digest"],
+    )  # fmt: skip
+    cache.set_many({"chart-stored:" + d: True for d in svgs}, _STORED_SECONDS)
+
+
+def delete_old_charts() -> int:
+    """Delete charts no page has put on for CHART_URL_DAYS (`manage.py apply_retention`)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    since = timezone.now() - dt.timedelta(days=CHART_URL_DAYS)
+    return ChartImage.objects.filter(minted_at__lt=since).delete()[0]
 
 
 def svg_for_key(key: str, user_id: int | None) -> str | None:
@@ -163,11 +248,18 @@ def svg_for_key(key: str, user_id: int | None) -> str | None:
 
 
 def svg_for_digest(digest: str) -> str | None:
-    svg = cache.get("chart-svg:" + digest)
-    if svg is None:
-        spec = cache.get("chart-spec:" + digest)
-        svg = render_svg(spec) if spec is not None else None
-    return svg
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from diagnostic.lib.models import ChartImage
+
+    since = timezone.now() - dt.timedelta(days=CHART_URL_DAYS)
+    return (
+        ChartImage.objects.filter(digest=digest, minted_at__gte=since)
+        .values_list("svg", flat=True)
+        .first()
+    )
 
 
 def as_data_uri(svg: str) -> str:
@@ -398,8 +490,9 @@ def heatmap(matrix: dict, *, title: str, scale) -> dict:
 def chart(spec: dict, *, alt_text: str, inline: bool = False) -> dict:
     """What a template needs: the image and its alternative text. `inline=True` embeds the
     SVG as a data URI (for PDFs, which fetch nothing)."""
-    src = as_data_uri(render_svg(spec)) if inline else url_for(spec)
-    return {"src": src, "alt": alt_text, "label": _title_of(spec)}
+    if inline:
+        return Chart(src=as_data_uri(render_svg(spec)), alt=alt_text, label=_title_of(spec))
+    return Chart(digest=mint(spec), alt=alt_text, label=_title_of(spec))
 
 
 def _title_of(spec: dict) -> str:

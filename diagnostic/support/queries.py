@@ -719,22 +719,16 @@ def effect_between(earlier: Round, later: Round, *, region=None, national: bool)
 _SUPPORT_VERSION = "support:version"
 
 
-def support_version() -> int:
+def support_version() -> str:
     """Part of every cached support figure's key: adviser and offer changes bump it, so the
-    ranking's adviser days are fresh at once (submissions bump the round's own version)."""
-    from django.core.cache import cache
+    ranking's adviser days are fresh at once in every process (submissions bump the round's
+    own version). Kept in the shared cache (`analytics.cache.shared_version`)."""
+    from diagnostic.analytics.cache import shared_version
 
-    v = cache.get(_SUPPORT_VERSION)
-    if v is None:
-        cache.add(_SUPPORT_VERSION, 1, None)
-        v = cache.get(_SUPPORT_VERSION, 1)
-    return v
+    return shared_version(_SUPPORT_VERSION)
 
 
 def bump_support() -> None:
-    from django.core.cache import cache
+    from diagnostic.analytics.cache import bump_shared
 
-    try:
-        cache.incr(_SUPPORT_VERSION)
-    except ValueError:
-        cache.set(_SUPPORT_VERSION, 2, None)
+    bump_shared(_SUPPORT_VERSION)

@@ -240,6 +240,7 @@ class SharedRateLimitTests(BaseTestCase):
     def test_requests_from_separate_workers_share_one_count(self):
         from unittest import mock
 
+        from django.conf import settings
         from django.core.cache.backends.redis import RedisCache
 
         secret = make_token(self.bob)
@@ -248,6 +249,7 @@ class SharedRateLimitTests(BaseTestCase):
         for _ in range(3):
             # A cache object of its own, with its own connection pool: one gunicorn worker.
             worker_cache = RedisCache(REDIS_DB1, {"KEY_PREFIX": "nps-test-i17"})
-            with mock.patch("django_ratelimit.core.caches", {"default": worker_cache}):
+            caches = {settings.RATELIMIT_USE_CACHE: worker_cache}
+            with mock.patch("django_ratelimit.core.caches", caches):
                 statuses += [client.get(f"{V1}/me").status_code for _ in range(2)]
         self.assertEqual(statuses, [200] * 4 + [429] * 2)

@@ -121,7 +121,9 @@ class RankingTests(SupportTestCase):
         cache.clear()
         uncached = count()
         cached = count()
-        self.assertLessEqual(cached, 10)
+        # 10, and one more since the cached figures' versions are read from the database, so
+        # every process sees the same (docs/decisions/0028).
+        self.assertLessEqual(cached, 11)
         for i in range(4):  # four more councils, each in a new cluster
             org = self.councils["N1"].__class__.objects.create(
                 gss_code=f"E0790{i:04d}", name=f"More {i}", short_name=f"M{i}", type="unitary",

@@ -9,7 +9,8 @@ from diagnostic.accounts.services import do_apply_retention
 class Command(BaseCommand):
     help = (
         "Delete invitations finished more than RETENTION_INVITATION_DAYS ago, sign-in records "
-        "older than RETENTION_SIGN_IN_DAYS, and ended sessions."
+        "older than RETENTION_SIGN_IN_DAYS, and ended sessions; and chart images no page has "
+        "shown for a week."
     )
 
     def handle(self, *args, **options):
@@ -17,6 +18,9 @@ class Command(BaseCommand):
             invitation_days=settings.RETENTION_INVITATION_DAYS,
             sign_in_days=settings.RETENTION_SIGN_IN_DAYS,
         )
+        from diagnostic.analytics.charts import delete_old_charts
+
+        counts["old_chart_images"] = delete_old_charts()
         self.stdout.write(
             ", ".join(f"{k.replace('_', ' ')}: {v} deleted" for k, v in counts.items())
         )

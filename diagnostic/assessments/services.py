@@ -233,9 +233,18 @@ def do_save_answer(
     if value_code.version_id != response.round.framework_version_id:
         raise ValidationError("That value code is not part of this round's framework.")
     now = timezone.now()
-    with transaction.atomic():
-        # Lock the response: a submission and a save to it never interleave.
-        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+    already_locked = access.holds_lock(response)
+    # Inside the caller's transaction when it already holds the lock: no savepoint (a failure
+    # here rolls back the caller's transaction, which has written nothing).
+    with transaction.atomic(savepoint=not already_locked):
+        # Lock the response: a submission and a save to it never interleave. The autosave view
+        # read it locked already (access.get_response_for_user(…, lock=True)).
+        if already_locked:
+            locked = response
+        else:
+            locked = (
+                Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+            )
         if not locked.is_editable:
             raise ResponseLocked(response.pk)
         changes = {

@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -229,32 +230,37 @@ def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
-    """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
-    response = access.get_response_for_user(request.user, response_id, write=True)
-    vc = access.get_value_code_in_round(response, code)
-    scale = scale_of(response.round.framework_version)
-    form = AnswerForm(request.POST, prefix=code, scale=scale)
+    """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects).
+
+    The response is read locked, in the save's own transaction, so the service does not read
+    it again; nothing but the form's checks runs while the lock is held (rendering is after).
+    """
     status, conflict, saved, mine = 200, None, None, None
-    if not form.is_valid():
-        status = 422
-    else:
-        data = dict(form.cleaned_data)
-        version, request_id = data.pop("version"), data.pop("request_id")
-        try:
-            saved = services.do_save_answer(
-                response=response, value_code=vc, by=request.user,
-                expected_version=version, request_id=request_id, **data,
-            ).answer  # fmt: skip
-        except services.StaleAnswer as exc:
-            status, conflict = 409, exc.answer
-            # The person's unsaved change, shown beside the saved answer in the same terms.
-            mine = Answer(**{f: form.cleaned_data[f] for f in ANSWER_FIELDS})
-        except services.ResponseLocked:
-            status = 423
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+    with transaction.atomic():
+        response = access.get_response_for_user(request.user, response_id, write=True, lock=True)
+        vc = access.get_value_code_in_round(response, code)
+        scale = scale_of(response.round.framework_version)
+        form = AnswerForm(request.POST, prefix=code, scale=scale)
+        if not form.is_valid():
             status = 422
+        else:
+            data = dict(form.cleaned_data)
+            version, request_id = data.pop("version"), data.pop("request_id")
+            try:
+                saved = services.do_save_answer(
+                    response=response, value_code=vc, by=request.user,
+                    expected_version=version, request_id=request_id, **data,
+                ).answer  # fmt: skip
+            except services.StaleAnswer as exc:
+                status, conflict = 409, exc.answer
+                # The person's unsaved change, shown beside the saved answer in the same terms.
+                mine = Answer(**{f: form.cleaned_data[f] for f in ANSWER_FIELDS})
+            except services.ResponseLocked:
+                status = 423
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+                status = 422
     if request.htmx:
         ctx = {
             "code": code, "vc": vc, "form": form, "saved": saved, "conflict": conflict,

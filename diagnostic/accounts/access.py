@@ -8,6 +8,7 @@ does not allow. Views never call `Model.objects.get` or `get_object_or_404` on U
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from diagnostic.accounts.models import (
     hash_token,
 )
 from diagnostic.frameworks.models import FrameworkVersion, KeyArea, ValueCode
+from diagnostic.lib.prepared import Prepared
 from diagnostic.organisations.models import Organisation, Region
 
 
@@ -229,24 +231,27 @@ def get_value_code(version: FrameworkVersion, code: str) -> ValueCode:
 
 
 # --- Assessments ------------------------------------------------------------------------------
-def get_response_for_user(user: User, response_id, *, write: bool = False):
+def get_response_for_user(user: User, response_id, *, write: bool = False, lock: bool = False):
     """A response the user may read; with `write=True`, one they may change (its lead).
 
     Organisation members read their own council's response; the national team reads every
     response; a regional lead reads a named response in their region only when the council
     has consented to regional sharing. A member who may read but not write gets 403.
-    """
-    from diagnostic.assessments.models import Response
 
-    response = (
-        Response.objects.select_related(
-            "round__framework_version__framework", "organisation__region"
-        )
-        .filter(pk=_int(response_id))
-        .first()
-    )
-    if response is None:
+    With `lock=True` (inside `transaction.atomic()`), the response and its round are read
+    locked, as `assessments.services.do_save_answer` locks them, so that service need not
+    read them again (`holds_lock`): one statement fewer per autosave.
+    """
+    from django.db import connection
+
+    if lock and not connection.in_atomic_block:
+        raise RuntimeError("lock=True needs transaction.atomic()")
+    found = (_response_locked_prepared if lock else _response_prepared)(_int(response_id))
+    if not found:
         raise Http404
+    response = found[0]
+    if lock:
+        response._locked_by = connection.atomic_blocks[-1]
     own = role_in(user, response.organisation)
     can_read = (
         own is not None
@@ -263,6 +268,31 @@ def get_response_for_user(user: User, response_id, *, write: bool = False):
     if own == Role.CONTRIBUTOR and not response.is_submitted and not is_national(user):
         raise AgreedAnswersHidden(response)
     return response
+
+
+def _response_queryset(response_id, *, lock: bool = False):
+    from diagnostic.assessments.models import Response
+
+    queryset = Response.objects.select_related(
+        "round__framework_version__framework", "organisation__region"
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self", "round"))
+    return queryset.filter(pk=response_id)[:1]
+
+
+# Every response page looks one up: the SQL is compiled once per process (lib/prepared.py).
+_response_prepared = Prepared(_response_queryset)
+_response_locked_prepared = Prepared(functools.partial(_response_queryset, lock=True))
+
+
+def holds_lock(response) -> bool:
+    """Whether `response` (and its round) were read locked by `get_response_for_user(…,
+    lock=True)` in a transaction that is still open, so they are current and stay so."""
+    from django.db import connection
+
+    held = getattr(response, "_locked_by", None)
+    return held is not None and any(block is held for block in connection.atomic_blocks)
 
 
 class AgreedAnswersHidden(PermissionDenied):
@@ -333,14 +363,43 @@ def get_reminder_for_admin(user: User, round_id, reminder_id):
 
 
 def get_value_code_in_round(response, code: str) -> ValueCode:
+    """A value code of the response's round's framework version, or 404.
+
+    A published version never changes (docs/decisions/0005), so its value codes (with key
+    area and theme) are kept in memory, keyed by the version's id and content checksum, as
+    its levels are (`frameworks/levels.py:scale_of`): no query after the first. The objects
+    are shared between requests: read them, never change them."""
+    round_ = response.round
+    version = round_._state.fields_cache.get("framework_version")
+    if version is not None and version.published_at is not None:
+        vc = _published_value_codes(version.pk, version.checksum).get(code)
+        if vc is None:
+            raise Http404
+        return vc
     return _one_or_404(
         ValueCode.objects.select_related("key_area__theme").filter(
-            version_id=response.round.framework_version_id, code=code
+            version_id=round_.framework_version_id, code=code
         )
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _published_value_codes(version_id: int, checksum: str) -> dict[str, ValueCode]:
+    return {
+        vc.code: vc
+        for vc in ValueCode.objects.select_related("key_area__theme").filter(version_id=version_id)
+    }
+
+
 def get_key_area_in_round(response, code: str) -> KeyArea:
+    """A key area of the response's round's framework version, or 404 (held in memory for a
+    published version, as value codes are)."""
+    version = response.round._state.fields_cache.get("framework_version")
+    if version is not None and version.published_at is not None:
+        codes = _published_value_codes(version.pk, version.checksum)
+        for vc in codes.values():
+            if vc.key_area.code == code:
+                return vc.key_area
     return _one_or_404(
         KeyArea.objects.select_related("theme").filter(
             version_id=response.round.framework_version_id, code=code

@@ -132,7 +132,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"],
                 )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="diagnostic.accounts.backends.ModelBackend")
             else:
                 return render(request, "accounts/invitation.html", {**ctx, "form": form})
         except ValidationError as exc:

@@ -3,6 +3,7 @@ each in a fixed number of queries."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -29,6 +30,10 @@ class Item:
 
 def framework_outline(version_id: int) -> list[Theme]:
     """Themes with their key areas (for navigation), two queries."""
+    return _outline(version_id)
+
+
+def _outline(version_id: int) -> list[Theme]:
     return list(
         Theme.objects.filter(version_id=version_id)
         .prefetch_related(Prefetch("key_areas", queryset=KeyArea.objects.order_by("position")))
@@ -37,11 +42,78 @@ def framework_outline(version_id: int) -> list[Theme]:
 
 
 def levels_of(version_id: int) -> list[Level]:
+    return _levels(version_id)
+
+
+def _levels(version_id: int) -> list[Level]:
     return list(Level.objects.filter(version_id=version_id).order_by("number"))
 
 
+def published_version_key(response: Response) -> tuple[int, str] | None:
+    """(id, checksum) of the response's framework version when it is published (and so never
+    changes: docs/decisions/0005) and already loaded with the response; else None."""
+    version = response.round._state.fields_cache.get("framework_version")
+    if version is None or version.published_at is None:
+        return None
+    return version.pk, version.checksum
+
+
+@functools.lru_cache(maxsize=32)
+def published_structure(version_id: int, checksum: str) -> dict:
+    """A published version's outline, levels and value codes with their descriptors, read
+    once per process (five queries) and shared by every request after: read, never change.
+    Keyed by id and content checksum, as `frameworks.levels.scale_of` is."""
+    codes = list(
+        ValueCode.objects.filter(version_id=version_id)
+        .select_related("key_area__theme")
+        .prefetch_related(
+            Prefetch(
+                "descriptors",
+                queryset=LevelDescriptor.objects.select_related("level").order_by("level__number"),
+            ),
+        )
+        .order_by("position")
+    )
+    by_area: dict[int, list[ValueCode]] = {}
+    for vc in codes:
+        by_area.setdefault(vc.key_area_id, []).append(vc)
+    return {
+        "outline": _outline(version_id),
+        "levels": _levels(version_id),
+        "codes": codes,
+        "by_area": by_area,
+    }
+
+
+def outline_for(response: Response) -> list[Theme]:
+    key = published_version_key(response)
+    if key is None:
+        return framework_outline(response.round.framework_version_id)
+    return published_structure(*key)["outline"]
+
+
+def levels_for(response: Response) -> list[Level]:
+    key = published_version_key(response)
+    if key is None:
+        return levels_of(response.round.framework_version_id)
+    return published_structure(*key)["levels"]
+
+
 def items_for(response: Response, *, key_area: KeyArea | None = None) -> list[Item]:
-    """The value codes (of one key area, or all) with descriptors and answers: three queries."""
+    """The value codes (of one key area, or all) with descriptors and answers: one query for a
+    published framework version (its value codes are held in memory), three otherwise. The
+    number never depends on how many answers there are."""
+    key = published_version_key(response)
+    if key is not None:
+        structure = published_structure(*key)
+        codes = structure["by_area"].get(key_area.pk, []) if key_area else structure["codes"]
+        answers = {
+            a.value_code_id: a
+            for a in Answer.objects.filter(
+                response=response, value_code_id__in=[vc.pk for vc in codes]
+            )
+        }
+        return [Item(vc, answers.get(vc.pk), list(vc.descriptors.all())) for vc in codes]
     codes = ValueCode.objects.filter(version_id=response.round.framework_version_id)
     if key_area is not None:
         codes = codes.filter(key_area=key_area)
@@ -80,6 +152,62 @@ def progress_by_key_area(response: Response) -> list[KeyArea]:
     for area in areas:
         area.answered = answered.get(area.pk, 0)
     return areas
+
+
+@dataclass
+class HomeSummary:
+    """What the response's home page shows about its answers, from one read of them."""
+
+    areas: list[KeyArea]  # copies, each with `total`, `answered` and `to_confirm`
+    to_confirm: dict[int, int]  # key area id -> answers carried forward, not yet confirmed
+    any_answers: bool
+    next_item: ValueCode | None
+    answers: list[Answer]
+    codes: list[ValueCode]
+
+
+def home_summary(response: Response) -> HomeSummary | None:
+    """The home page's progress, answers to confirm and next item from ONE query (this
+    response's answers, at most one per value code) and the published version's structure held
+    in memory. None when the version is not published (the page then asks as before)."""
+    import copy
+
+    key = published_version_key(response)
+    if key is None:
+        return None
+    structure = published_structure(*key)
+    answers = list(Answer.objects.filter(response=response))
+    by_code = {a.value_code_id: a for a in answers}
+    codes = structure["codes"]
+    areas, seen = [], set()
+    for vc in codes:
+        if vc.key_area_id not in seen:
+            seen.add(vc.key_area_id)
+            area = copy.copy(vc.key_area)  # the shared object is never changed
+            area.total = area.answered = area.to_confirm = 0
+            areas.append(area)
+    areas.sort(key=lambda a: a.position)
+    index = {a.pk: a for a in areas}
+    for vc in codes:
+        area = index[vc.key_area_id]
+        area.total += 1
+        a = by_code.get(vc.pk)
+        if a is not None and a.current_level is not None:
+            area.answered += 1
+        if a is not None and a.carried_forward:
+            area.to_confirm += 1
+    unanswered = [
+        vc for vc in codes if by_code.get(vc.pk) is None or by_code[vc.pk].current_level is None
+    ]
+    return HomeSummary(
+        areas=areas,
+        to_confirm={a.pk: a.to_confirm for a in areas if a.to_confirm},
+        any_answers=bool(answers),
+        next_item=next((vc for vc in unanswered if vc.position > 0), None)
+        or (unanswered[0] if unanswered else None),
+        answers=answers,
+        codes=codes,
+    )
 
 
 def next_unanswered(response: Response, *, after_position: int = 0) -> ValueCode | None:

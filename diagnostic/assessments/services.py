@@ -234,9 +234,18 @@ def do_save_answer(
     if value_code.version_id != response.round.framework_version_id:
         raise ValidationError("That value code is not part of this round's framework.")
     now = timezone.now()
-    with transaction.atomic():
-        # Lock the response: a submission and a save to it never interleave.
-        locked = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+    already_locked = access.holds_lock(response)
+    # Inside the caller's transaction when it already holds the lock: no savepoint (a failure
+    # here rolls back the caller's transaction, which has written nothing).
+    with transaction.atomic(savepoint=not already_locked):
+        # Lock the response: a submission and a save to it never interleave. The autosave view
+        # read it locked already (access.get_response_for_user(…, lock=True)).
+        if already_locked:
+            locked = response
+        else:
+            locked = (
+                Response.objects.select_for_update().select_related("round").get(pk=response.pk)
+            )
         if not locked.is_editable:
             raise ResponseLocked(response.pk)
         changes = {
@@ -566,16 +575,21 @@ DETAILS_NEEDED_TO_SUBMIT = {
 }
 
 
-def missing_items(response: Response) -> list[MissingItem]:
-    """What stops this response being submitted, in questionnaire order."""
+def missing_items(response: Response, *, answers=None, codes=None) -> list[MissingItem]:
+    """What stops this response being submitted, in questionnaire order. `answers` (this
+    response's) and `codes` (its version's value codes in order), if the caller has read them
+    already, save reading them again."""
     missing: list[MissingItem] = []
     for field, label in DETAILS_NEEDED_TO_SUBMIT.items():
         if not getattr(response, field):
             missing.append(MissingItem(label, field))
-    answers = {a.value_code_id: a for a in response.answers.all()}
-    codes = ValueCode.objects.filter(version_id=response.round.framework_version_id).order_by(
-        "position"
-    )
+    if answers is None:
+        answers = response.answers.all()
+    answers = {a.value_code_id: a for a in answers}
+    if codes is None:
+        codes = ValueCode.objects.filter(version_id=response.round.framework_version_id).order_by(
+            "position"
+        )
     for vc in codes:
         a = answers.get(vc.pk)
         if a is None or a.current_level is None:

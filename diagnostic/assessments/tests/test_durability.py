@@ -133,7 +133,7 @@ class KillNineTests(TransactionTestCase):
     def session_for(user) -> str:
         s = SessionStore()
         s[SESSION_KEY] = str(user.pk)
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[BACKEND_SESSION_KEY] = "diagnostic.accounts.backends.ModelBackend"
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()
         s[SESSION_SIGNED_IN_KEY] = s[SESSION_SEEN_KEY] = int(time.time())
         s.create()

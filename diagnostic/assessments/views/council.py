@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -66,29 +67,38 @@ def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
         response = access.get_response_for_user(request.user, response_id)
     except access.AgreedAnswersHidden as hidden:
         return _contributor_home(request, hidden.response)
-    areas = queries.progress_by_key_area(response)
+    summary = queries.home_summary(response)  # one query for a published framework version
+    if summary is not None:
+        areas, to_confirm = summary.areas, summary.to_confirm
+        any_answers, next_item = summary.any_answers, summary.next_item
+        missing = {"answers": summary.answers, "codes": summary.codes}
+    else:
+        areas = queries.progress_by_key_area(response)
+        to_confirm = services.carried_forward_by_area(response)
+        for a in areas:
+            a.to_confirm = to_confirm.get(a.pk, 0)
+        any_answers, next_item = None, queries.next_unanswered(response)
+        missing = {}
     total = sum(a.total for a in areas)
-    to_confirm = services.carried_forward_by_area(response)
-    for a in areas:
-        a.to_confirm = to_confirm.get(a.pk, 0)
     offer = None
-    if (
-        not response.is_submitted
-        and response.round.phase == "open"
-        and not response.answers.exists()
-    ):
-        offer = services.previous_response(response)
+    if not response.is_submitted and response.round.phase == "open":
+        if any_answers is None:
+            any_answers = response.answers.exists()
+        if not any_answers:
+            offer = services.previous_response(response)
     ctx = {
         "response": response,
         "round": response.round,
         "areas": areas,
         "total": total,
         "answered": sum(a.answered for a in areas),
-        "next_item": queries.next_unanswered(response),
+        "next_item": next_item,
         "contributors": queries.contributors(response),
         "can_write": _can_write(request, response),
         "is_lead": access.role_in(request.user, response.organisation) == Role.LEAD,
-        "missing_count": len(services.missing_items(response)) if not response.is_submitted else 0,
+        "missing_count": (
+            len(services.missing_items(response, **missing)) if not response.is_submitted else 0
+        ),
         "submissions": response.submissions.select_related("submitted_by", "reopened_by"),
         "previous_offer": offer,
         "carried_count": sum(to_confirm.values()),
@@ -172,10 +182,10 @@ def confirm_area(request: HttpRequest, response_id: int, area_code: str) -> Http
 
 
 def _area_context(request, response, area, items, forms_by_code=None, conflicts=None):
-    outline = queries.framework_outline(response.round.framework_version_id)
+    outline = queries.outline_for(response)
     forms_by_code = forms_by_code or {}
     conflicts = conflicts or {}
-    levels = queries.levels_of(response.round.framework_version_id)
+    levels = queries.levels_for(response)
     scale = LevelScale.of(levels)
     rows = []
     for item in items:
@@ -229,32 +239,37 @@ def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
-    """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
-    response = access.get_response_for_user(request.user, response_id, write=True)
-    vc = access.get_value_code_in_round(response, code)
-    scale = scale_of(response.round.framework_version)
-    form = AnswerForm(request.POST, prefix=code, scale=scale)
+    """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects).
+
+    The response is read locked, in the save's own transaction, so the service does not read
+    it again; nothing but the form's checks runs while the lock is held (rendering is after).
+    """
     status, conflict, saved, mine = 200, None, None, None
-    if not form.is_valid():
-        status = 422
-    else:
-        data = dict(form.cleaned_data)
-        version, request_id = data.pop("version"), data.pop("request_id")
-        try:
-            saved = services.do_save_answer(
-                response=response, value_code=vc, by=request.user,
-                expected_version=version, request_id=request_id, **data,
-            ).answer  # fmt: skip
-        except services.StaleAnswer as exc:
-            status, conflict = 409, exc.answer
-            # The person's unsaved change, shown beside the saved answer in the same terms.
-            mine = Answer(**{f: form.cleaned_data[f] for f in ANSWER_FIELDS})
-        except services.ResponseLocked:
-            status = 423
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+    with transaction.atomic():
+        response = access.get_response_for_user(request.user, response_id, write=True, lock=True)
+        vc = access.get_value_code_in_round(response, code)
+        scale = scale_of(response.round.framework_version)
+        form = AnswerForm(request.POST, prefix=code, scale=scale)
+        if not form.is_valid():
             status = 422
+        else:
+            data = dict(form.cleaned_data)
+            version, request_id = data.pop("version"), data.pop("request_id")
+            try:
+                saved = services.do_save_answer(
+                    response=response, value_code=vc, by=request.user,
+                    expected_version=version, request_id=request_id, **data,
+                ).answer  # fmt: skip
+            except services.StaleAnswer as exc:
+                status, conflict = 409, exc.answer
+                # The person's unsaved change, shown beside the saved answer in the same terms.
+                mine = Answer(**{f: form.cleaned_data[f] for f in ANSWER_FIELDS})
+            except services.ResponseLocked:
+                status = 423
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+                status = 422
     if request.htmx:
         ctx = {
             "code": code, "vc": vc, "form": form, "saved": saved, "conflict": conflict,

@@ -323,3 +323,45 @@ def dashboard(rnd: Round, region_ids: set[int] | None, *, national: bool) -> lis
         if mine or region_ids is not None:
             out.append(row)
     return out
+
+
+def introduction_supply(
+    round_id: int, *, by: str, expert: frozenset[int], include=None
+) -> dict[tuple[int, int], int]:
+    """The broker's accepted introductions in the round as support supply, per (region, key
+    area or value code): `support.measures.introduced` on the submitted answers of the councils
+    in them (docs/metrics.md, "Support targeting"). Two queries; none when there are none."""
+    from diagnostic.organisations.models import Cluster
+    from diagnostic.support import measures
+
+    pairs = list(
+        Introduction.objects.filter(round_id=round_id, status=Introduction.Status.ACCEPTED)
+        .values_list("first_id", "second_id")
+        .order_by()
+    )
+    if not pairs:
+        return {}
+    orgs = {o for p in pairs for o in p}
+    rows = Answer.objects.filter(
+        response__round_id=round_id, response__status=SUBMITTED,
+        response__organisation_id__in=orgs, current_level__isnull=False,
+    ).values_list(
+        "response__organisation_id", "response__organisation__region_id",
+        "response__organisation__type", "value_code_id", "value_code__key_area_id",
+        "current_level", "target_level", "priority", "want_support", "could_share",
+    )  # fmt: skip
+    clusters: dict[int, set[int]] = defaultdict(set)
+    if include is not None:
+        for org, cluster in Cluster.organisations.through.objects.filter(
+            organisation_id__in=orgs
+        ).values_list("organisation_id", "cluster_id"):
+            clusters[org].add(cluster)
+    facts = [
+        measures.AnswerFact(
+            organisation_id=o, region_id=r, org_type=t, value_code_id=vc, key_area_id=ka,
+            current=cur, target=tgt, priority=pri, want_support=want, could_share=share,
+            cluster_ids=frozenset(clusters.get(o, ())),
+        )
+        for o, r, t, vc, ka, cur, tgt, pri, want, share in rows
+    ]  # fmt: skip
+    return measures.introduced(facts, pairs, by=by, expert=expert, include=include)

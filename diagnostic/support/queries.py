@@ -10,6 +10,7 @@ so no figure shown can be subtracted from another to reveal a hidden one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from diagnostic.analytics.suppression import hide
 from diagnostic.analytics.suppression import must_hide as suppressed
 from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.broker import queries as broker_queries
 from diagnostic.frameworks.models import KeyArea, Level, ValueCode
 from diagnostic.organisations.models import Cluster, OrganisationType, Region
 from diagnostic.plans.rules import UNCHOSEN_WEIGHT, WEIGHTS
@@ -306,11 +308,16 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     rows = council_rows(scope, expert)
     area_cells = cell_counts(scope, "key_area", expert, rows=rows)
     measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
+    introduced = functools.partial(
+        broker_queries.introduction_supply, rnd.pk, expert=expert, include=_include(scope)
+    )
+    measures.add_introductions(area_cells, introduced(by="key_area"))
     if scope.by == "key_area":
         cell_map = area_cells
     else:
         cell_map = cell_counts(scope, scope.by, expert)
         measures.add_advisers(cell_map, advisers, by=scope.by, vc_area=vc_area)
+        measures.add_introductions(cell_map, introduced(by=scope.by))
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
     by_id = {it.pk: it for it in items}
@@ -323,7 +330,8 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
             "id": item.pk, "code": item.code, "name": getattr(item, "title", None) or item.name,
             "organisations": t.organisations, "demand": t.demand, "wanting": t.wanting,
             "weighted_gap": t.weighted_gap, "peers": t.peers,
-            "adviser_days": round(t.adviser_days, 1), "unmet": round(t.unmet, 1),
+            "adviser_days": round(t.adviser_days, 1), "introduced": t.introduced,
+            "unmet": round(t.unmet, 1),
             "adviser_days_text": _num(t.adviser_days), "unmet_text": _num(t.unmet),
             "suppressed": suppressed(t.organisations, national=national),
         }  # fmt: skip

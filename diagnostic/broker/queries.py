@@ -326,11 +326,12 @@ def dashboard(rnd: Round, region_ids: set[int] | None, *, national: bool) -> lis
 
 
 def introduction_supply(
-    round_id: int, *, by: str, expert: frozenset[int], include=None
-) -> dict[tuple[int, int], int]:
+    round_id: int, *, expert: frozenset[int], include=None, by=("key_area",)
+) -> dict[str, dict[tuple[int, int], int]]:
     """The broker's accepted introductions in the round as support supply, per (region, key
-    area or value code): `support.measures.introduced` on the submitted answers of the councils
-    in them (docs/metrics.md, "Support targeting"). Two queries; none when there are none."""
+    area or value code) for each of `by`: `support.measures.introduced` on the submitted
+    answers of the councils in them (docs/metrics.md, "Support targeting"). One query when
+    there are none; two or three otherwise."""
     from diagnostic.organisations.models import Cluster
     from diagnostic.support import measures
 
@@ -340,7 +341,7 @@ def introduction_supply(
         .order_by()
     )
     if not pairs:
-        return {}
+        return {b: {} for b in by}
     orgs = {o for p in pairs for o in p}
     rows = Answer.objects.filter(
         response__round_id=round_id, response__status=SUBMITTED,
@@ -364,4 +365,4 @@ def introduction_supply(
         )
         for o, r, t, vc, ka, cur, tgt, pri, want, share in rows
     ]  # fmt: skip
-    return measures.introduced(facts, pairs, by=by, expert=expert, include=include)
+    return {b: measures.introduced(facts, pairs, by=b, expert=expert, include=include) for b in by}

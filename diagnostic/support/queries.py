@@ -10,7 +10,6 @@ so no figure shown can be subtracted from another to reveal a hidden one.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
@@ -308,16 +307,16 @@ def where_to_focus(scope: SupportScope, *, national: bool) -> dict:
     rows = council_rows(scope, expert)
     area_cells = cell_counts(scope, "key_area", expert, rows=rows)
     measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
-    introduced = functools.partial(
-        broker_queries.introduction_supply, rnd.pk, expert=expert, include=_include(scope)
+    introduced = broker_queries.introduction_supply(
+        rnd.pk, expert=expert, include=_include(scope), by=sorted({"key_area", scope.by})
     )
-    measures.add_introductions(area_cells, introduced(by="key_area"))
+    measures.add_introductions(area_cells, introduced["key_area"])
     if scope.by == "key_area":
         cell_map = area_cells
     else:
         cell_map = cell_counts(scope, scope.by, expert)
         measures.add_advisers(cell_map, advisers, by=scope.by, vc_area=vc_area)
-        measures.add_introductions(cell_map, introduced(by=scope.by))
+        measures.add_introductions(cell_map, introduced[scope.by])
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
     by_id = {it.pk: it for it in items}

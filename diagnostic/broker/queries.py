@@ -17,19 +17,16 @@ from diagnostic.assessments.models import Answer, Response, Round, SpendBand
 from diagnostic.broker import scoring
 from diagnostic.broker.models import Disclosure, Introduction, Visibility
 from diagnostic.broker.regions import neighbouring_ids
-from diagnostic.frameworks.models import Level
+from diagnostic.frameworks.levels import LevelScale, scale_for
 from diagnostic.organisations.models import Organisation, Region
 
 BANDS = [value for value, _ in SpendBand.choices]
 SUBMITTED = Response.Status.SUBMITTED
 
 
-def level_scale(version_id: int) -> scoring.LevelScale:
-    """The framework version's levels, in order, with their names."""
-    levels = list(Level.objects.filter(version_id=version_id).order_by("number"))
-    return scoring.LevelScale(
-        tuple(lv.number for lv in levels), {lv.number: lv.name for lv in levels}
-    )
+def level_scale(version_id: int) -> LevelScale:
+    """The framework version's levels, in order, with their names (`frameworks/levels.py`)."""
+    return scale_for(version_id)
 
 
 def neighbours() -> frozenset[tuple[int, int]]:
@@ -93,10 +90,10 @@ def _load_councils(round_id: int) -> list[scoring.Council]:
 # the shared cache holds the same token: a submission or reopening (a new round version), a
 # cleared cache or FRESH_SECONDS passing all mean a new token, so the copy is never staler than
 # the cached aggregates. It saves unpickling ~20,000 answers from the cache on every request.
-_MEMO: dict[int, tuple[str, list[scoring.Council], dict]] = {}
+_MEMO: dict[int, tuple[str, list[scoring.Council], dict, scoring.GainMatrices]] = {}
 
 
-def _memo(round_id: int) -> tuple[list[scoring.Council], dict]:
+def _memo(round_id: int) -> tuple[list[scoring.Council], dict, scoring.GainMatrices]:
     from uuid import uuid4
 
     from django.core.cache import cache
@@ -105,7 +102,7 @@ def _memo(round_id: int) -> tuple[list[scoring.Council], dict]:
     token = cache.get(token_key)
     hit = _MEMO.get(round_id)
     if token is not None and hit is not None and hit[0] == token:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     councils = analytics_cache.cached(
         "broker-councils", round_id, (), lambda: _load_councils(round_id)
     )
@@ -114,11 +111,12 @@ def _memo(round_id: int) -> tuple[list[scoring.Council], dict]:
     )
     scale = level_scale(version_id)
     prepared = {c.id: scoring.prepare(c, scale) for c in councils}
+    matrices = scoring.GainMatrices.of(councils, scale, prepared)
     if token is None:
         token = uuid4().hex
         cache.set(token_key, token, analytics_cache.FRESH_SECONDS)
-    _MEMO[round_id] = (token, councils, prepared)
-    return councils, prepared
+    _MEMO[round_id] = (token, councils, prepared, matrices)
+    return councils, prepared, matrices
 
 
 def round_councils(round_id: int) -> list[scoring.Council]:
@@ -190,9 +188,10 @@ def suggestions_for(
         c for c in councils
         if (not region_id or c.region_id == region_id) and (not org_type or c.type == org_type)
     ]  # fmt: skip
+    _, prepared, matrices = _memo(rnd.pk)
     matches = scoring.best_partners(
         subject, candidates, level_scale(rnd.framework_version_id), neighbours(), limit=limit,
-        prepared=_memo(rnd.pk)[1],
+        prepared=prepared, matrices=matrices,
     )  # fmt: skip
     return matches, subject
 
@@ -256,7 +255,9 @@ def plan_for(
         c for c in councils_for(rnd.pk, audience) if organisation_ids is None or c.id in organisation_ids
     ]  # fmt: skip
     scale = level_scale(rnd.framework_version_id)
-    scores = scoring.all_pairs(councils, scale, neighbours(), progress=progress)
+    scores = scoring.pair_arrays(
+        councils, scale, neighbours(), progress=progress, prepared=_memo(rnd.pk)[1]
+    )
     return solve(scores, capacity, time_limit=time_limit), {c.id: c for c in councils}
 
 
@@ -322,3 +323,46 @@ def dashboard(rnd: Round, region_ids: set[int] | None, *, national: bool) -> lis
         if mine or region_ids is not None:
             out.append(row)
     return out
+
+
+def introduction_supply(
+    round_id: int, *, expert: frozenset[int], include=None, by=("key_area",)
+) -> dict[str, dict[tuple[int, int], int]]:
+    """The broker's accepted introductions in the round as support supply, per (region, key
+    area or value code) for each of `by`: `support.measures.introduced` on the submitted
+    answers of the councils in them (docs/metrics.md, "Support targeting"). One query when
+    there are none; two or three otherwise."""
+    from diagnostic.organisations.models import Cluster
+    from diagnostic.support import measures
+
+    pairs = list(
+        Introduction.objects.filter(round_id=round_id, status=Introduction.Status.ACCEPTED)
+        .values_list("first_id", "second_id")
+        .order_by()
+    )
+    if not pairs:
+        return {b: {} for b in by}
+    orgs = {o for p in pairs for o in p}
+    rows = Answer.objects.filter(
+        response__round_id=round_id, response__status=SUBMITTED,
+        response__organisation_id__in=orgs, current_level__isnull=False,
+    ).values_list(
+        "response__organisation_id", "response__organisation__region_id",
+        "response__organisation__type", "value_code_id", "value_code__key_area_id",
+        "current_level", "target_level", "priority", "want_support", "could_share",
+    )  # fmt: skip
+    clusters: dict[int, set[int]] = defaultdict(set)
+    if include is not None:
+        for org, cluster in Cluster.organisations.through.objects.filter(
+            organisation_id__in=orgs
+        ).values_list("organisation_id", "cluster_id"):
+            clusters[org].add(cluster)
+    facts = [
+        measures.AnswerFact(
+            organisation_id=o, region_id=r, org_type=t, value_code_id=vc, key_area_id=ka,
+            current=cur, target=tgt, priority=pri, want_support=want, could_share=share,
+            cluster_ids=frozenset(clusters.get(o, ())),
+        )
+        for o, r, t, vc, ka, cur, tgt, pri, want, share in rows
+    ]  # fmt: skip
+    return {b: measures.introduced(facts, pairs, by=b, expert=expert, include=include) for b in by}

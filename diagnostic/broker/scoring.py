@@ -1,7 +1,8 @@
 """Mutual benefit between two councils, with its reasons: pure functions, no database.
 
 Defined in plain words in docs/metrics.md ("The relationship broker"). The levels come from
-the framework version as a `LevelScale` (their numbers in order and their names), so nothing
+the framework version as a `LevelScale` (`diagnostic/frameworks/levels.py`, the one definition
+of a framework's levels: their numbers in order and their names), so nothing
 here knows how many levels there are or what they are called: "Leader" is the second-highest
 level of the version, whatever its name.
 
@@ -17,7 +18,11 @@ times a practical-fit factor between 1 and 1.35.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnostic.frameworks.levels import LevelScale
 
 PRIORITY_WEIGHTS = {"high": 3.0, "medium": 2.0, "low": 1.0, "": 1.0, "none": 0.0}
 SUPPORT_FACTOR = 1.5
@@ -29,33 +34,6 @@ FIT_NEIGHBOUR_REGION = 0.05
 FIT_SHARED_SERVICES = 0.05
 SHARED_ARRANGEMENTS = frozenset({"shared_team", "hosts"})
 TIE_DIGITS = 9  # scores equal to this many decimals are ties, broken by name then id
-
-
-@dataclass(frozen=True)
-class LevelScale:
-    """A framework version's levels: their numbers in ascending order and their names."""
-
-    numbers: tuple[int, ...]
-    names: Mapping[int, str] = field(default_factory=dict)
-
-    def __post_init__(self):
-        if not self.numbers or list(self.numbers) != sorted(set(self.numbers)):
-            raise ValueError("A level scale needs at least one level, in ascending order.")
-
-    def position(self, number: int | None) -> int | None:
-        """0 for the lowest level, 1 for the next …; None for "not assessed" or unknown."""
-        try:
-            return self.numbers.index(number)
-        except ValueError:
-            return None
-
-    @property
-    def strong_position(self) -> int:
-        """The second-highest level ("Leader" in NPS 2018); the only level if there is one."""
-        return max(0, len(self.numbers) - 2)
-
-    def name(self, number: int) -> str:
-        return self.names.get(number, str(number))
 
 
 @dataclass(frozen=True)
@@ -284,36 +262,201 @@ def best_partners(
     *,
     limit: int | None = None,
     prepared: Mapping[int, Prepared] | None = None,
+    matrices: GainMatrices | None = None,
 ) -> list[Match]:
     """`subject`'s suggested partners, best first; councils not suggestable never appear.
 
     Ties (equal scores) are broken by the partner's name, then its id, so the order is stable.
     Scores come from `prepare`d needs and offers (`prepared`, by council id, when the caller
-    keeps them); reasons are worked out only for the partners returned.
+    keeps them), or from the round's `GainMatrices` (every candidate at once, the same sums);
+    reasons are worked out only for the partners returned.
     """
     prepared = prepared or {}
 
     def prep(c: Council) -> Prepared:
         return prepared.get(c.id) or prepare(c, scale)
 
-    strong = scale.strong_position
-    s_needs, s_offers = prep(subject)
+    others = [o for o in candidates if o.suggestable and o.id != subject.id]
+    if (
+        matrices is not None
+        and subject.id in matrices.row
+        and all(o.id in matrices.row for o in others)
+    ):
+        # Both directions' gains for every candidate at once (the same sums as `fast_gain`).
+        rows = np.array([matrices.row[o.id] for o in others], dtype=np.int64)
+        s = matrices.row[subject.id]
+        if len(rows):
+            g1s = matrices.offer[rows] @ matrices.need[s]
+            g2s = matrices.need[rows] @ matrices.offer[s]
+        else:
+            g1s = g2s = np.zeros(0)
+        mutual = np.flatnonzero((g1s > 0) & (g2s > 0))
+        pairs = [(others[k], float(g1s[k]), float(g2s[k])) for k in mutual.tolist()]
+    else:
+        strong = scale.strong_position
+        s_needs, s_offers = prep(subject)
+        pairs = []
+        for other in others:
+            o_needs, o_offers = prep(other)
+            g1 = fast_gain(s_needs, o_offers, strong)
+            if g1 <= 0:
+                continue
+            g2 = fast_gain(o_needs, s_offers, strong)
+            if g2 > 0:
+                pairs.append((other, g1, g2))
     ranked = []
-    for other in candidates:
-        if not other.suggestable or other.id == subject.id:
-            continue
-        o_needs, o_offers = prep(other)
-        g1 = fast_gain(s_needs, o_offers, strong)
-        if g1 <= 0:
-            continue
-        g2 = fast_gain(o_needs, s_offers, strong)
-        if g2 <= 0:
-            continue
+    for other, g1, g2 in pairs:
         score = balance(g1, g2) * (1 + fit(subject, other, neighbours)[0])
         ranked.append((-round(score, TIE_DIGITS), other.name, other.id, other))
     ranked.sort(key=lambda r: r[:3])
     chosen = ranked[:limit] if limit else ranked
     return [match(subject, other, scale, neighbours) for *_, other in chosen]
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """Every mutual pair as arrays: `a` < `b` (council ids) and the pair's `score`."""
+
+    a: np.ndarray
+    b: np.ndarray
+    score: np.ndarray
+
+    def as_dict(self) -> dict[tuple[int, int], float]:
+        return dict(
+            zip(
+                zip(self.a.tolist(), self.b.tolist(), strict=True), self.score.tolist(), strict=True
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+
+def gain_matrices(pool: list[Council], scale: LevelScale, prepared=None):
+    """Two matrices over (offer position, value code) columns such that `need @ offer.T` gives
+    every `fast_gain` at once: `need[i, (p, code)]` is what council i gains on `code` from a
+    council that offers it at position p (the rule of `item_gain`), `offer[j, (p, code)]` is 1
+    when council j offers `code` at position p. Gains are multiples of 0.5 and small, so the
+    sums are exact. Columns nobody offers are dropped (they add nothing)."""
+    prepared = prepared or {}
+    preps = [prepared.get(c.id) or prepare(c, scale) for c in pool]
+    codes = sorted({code for needs, offers in preps for code in (*needs, *offers)})
+    col = {code: k for k, code in enumerate(codes)}
+    n, m, levels = len(pool), len(codes), len(scale.numbers)
+    a = np.full((n, m), -1, dtype=np.int16)  # the receiver's position, -1 when no need
+    t = np.zeros((n, m), dtype=np.int16)
+    w = np.zeros((n, m), dtype=np.float64)
+    b = np.full((n, m), -1, dtype=np.int16)  # the giver's position, -1 when it does not offer
+    for i, (needs, offers) in enumerate(preps):
+        for code, (pa, pt, pw) in needs.items():
+            k = col[code]
+            a[i, k], t[i, k], w[i, k] = pa, pt, pw
+        for code, pb in offers.items():
+            b[i, col[code]] = pb
+    strong = scale.strong_position
+    need_blocks, offer_blocks = [], []
+    for p in range(levels):
+        offered = b == p
+        if not offered.any():
+            continue
+        has_need = a >= 0
+        ok = has_need & ((p >= strong) | (p >= a + 2))
+        steps = np.where(ok, np.minimum(p, t) - a, 0)
+        need_blocks.append(np.where(steps > 0, steps * w, 0).astype(np.float64))
+        offer_blocks.append(offered.astype(np.float64))
+    if not need_blocks:
+        return np.zeros((n, 0), np.float64), np.zeros((n, 0), np.float64)
+    return np.hstack(need_blocks), np.hstack(offer_blocks)
+
+
+@dataclass(frozen=True)
+class GainMatrices:
+    """`gain_matrices` for a round's councils, with each council's row (`row[id]`)."""
+
+    row: Mapping[int, int]
+    need: np.ndarray
+    offer: np.ndarray
+
+    @classmethod
+    def of(cls, councils: list[Council], scale: LevelScale, prepared=None) -> GainMatrices:
+        need, offer = gain_matrices(councils, scale, prepared)
+        return cls({c.id: k for k, c in enumerate(councils)}, need, offer)
+
+
+def _fit_arrays(pool: list[Council], neighbours):
+    """Per council: type, spend band, region (as small integers, -1 when not given) and whether
+    it works in a shared service; and which regions neighbour which."""
+    types = {t: k for k, t in enumerate(sorted({c.type for c in pool if c.type}))}
+    regions = sorted({c.region_id for c in pool if c.region_id is not None})
+    rindex = {r: k for k, r in enumerate(regions)}
+    typ = np.array([types.get(c.type, -1) if c.type else -1 for c in pool], dtype=np.int32)
+    band = np.array([-1 if c.spend_band is None else c.spend_band for c in pool], dtype=np.int32)
+    reg = np.array([rindex.get(c.region_id, -1) for c in pool], dtype=np.int32)
+    shared = np.array([c.shared_service in SHARED_ARRANGEMENTS for c in pool], dtype=bool)
+    near = np.zeros((len(regions) + 1, len(regions) + 1), dtype=bool)  # last row: no region
+    for x, y in neighbours:
+        if x in rindex and y in rindex:
+            near[rindex[x], rindex[y]] = near[rindex[y], rindex[x]] = True
+    return typ, band, reg, shared, near
+
+
+def pair_arrays(
+    councils: list[Council],
+    scale: LevelScale,
+    neighbours: frozenset[tuple[int, int]] = frozenset(),
+    *,
+    progress=None,
+    prepared: Mapping[int, Prepared] | None = None,
+    block: int = 512,
+) -> PairArrays:
+    """Every mutual pair among the suggestable councils and its score, the numbers of `match`
+    (tested on random rounds), worked out with numpy rather than pair by pair.
+
+    Pruned before scoring: a council with no need or nothing to offer cannot be in a mutual
+    pair, so it is left out; then all gains come from one matrix product (`gain_matrices`), and
+    the practical fit and the balance are worked out only for the pairs in which each gains.
+    `progress(done, total)` is called after each block of councils."""
+    pool = [c for c in councils if c.suggestable]
+    preps = {c.id: (prepared or {}).get(c.id) or prepare(c, scale) for c in pool}
+    pool = [c for c in pool if preps[c.id][0] and preps[c.id][1]]
+    pool.sort(key=lambda c: c.id)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(pool) < 2:
+        if progress:
+            progress(1, 1)
+        return PairArrays(empty, empty, np.zeros(0))
+    need, offer = gain_matrices(pool, scale, preps)
+    ids = np.array([c.id for c in pool], dtype=np.int64)
+    typ, band, reg, shared, near = _fit_arrays(pool, neighbours)
+    n = len(pool)
+    out_a, out_b, out_s = [], [], []
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        g_ij = need[start:stop] @ offer[start:].T  # what i gains from j (j from `start` on)
+        g_ji = offer[start:stop] @ need[start:].T  # what j gains from i
+        rows, cols = np.nonzero((g_ij > 0) & (g_ji > 0))
+        cols += start
+        keep = cols > rows + start  # each pair once, i < j (ids ascending with the index)
+        rows, cols = rows[keep], cols[keep]
+        g1 = g_ij[rows, cols - start]
+        g2 = g_ji[rows, cols - start]
+        i, j = rows + start, cols
+        # The practical fit, added up in the order of `fit` so the numbers are the same.
+        f = np.zeros(len(i))
+        f = np.where((typ[i] >= 0) & (typ[i] == typ[j]), f + FIT_SAME_TYPE, f)
+        known = (band[i] >= 0) & (band[j] >= 0)
+        f = np.where(known & (band[i] == band[j]), f + FIT_SAME_BAND, f)
+        f = np.where(known & (np.abs(band[i] - band[j]) == 1), f + FIT_NEAR_BAND, f)
+        same = (reg[i] >= 0) & (reg[i] == reg[j])
+        f = np.where(same, f + FIT_SAME_REGION, f)
+        f = np.where(~same & near[reg[i], reg[j]], f + FIT_NEIGHBOUR_REGION, f)
+        f = np.where(shared[i] & shared[j], f + FIT_SHARED_SERVICES, f)
+        out_a.append(ids[i])
+        out_b.append(ids[j])
+        out_s.append(2 * g1 * g2 / (g1 + g2) * (1 + f))
+        if progress:
+            progress(stop, n)
+    return PairArrays(np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_s))
 
 
 def all_pairs(
@@ -323,37 +466,9 @@ def all_pairs(
     *,
     progress=None,
 ) -> dict[tuple[int, int], float]:
-    """Every mutual pair among the suggestable councils: {(lower id, higher id): score}.
-
-    Built from an index of who offers what, so only pairs with something in common are
-    scored. `progress(done, total)` is called after each council.
-    """
-    pool = [c for c in councils if c.suggestable]
-    by_id = {c.id: c for c in pool}
-    strong = scale.strong_position
-    prepped = {c.id: prepare(c, scale) for c in pool}
-    offerers: dict[str, list[tuple[int, int]]] = {}
-    for c in pool:
-        for code, b in prepped[c.id][1].items():
-            offerers.setdefault(code, []).append((c.id, b))
-    gains: dict[tuple[int, int], float] = {}  # (receiver, giver) -> gain
-    for n, a in enumerate(pool, 1):
-        a_id = a.id
-        for code, (pa, pt, w) in prepped[a_id][0].items():
-            for b_id, pb in offerers.get(code, ()):
-                if b_id != a_id and (pb >= strong or pb >= pa + 2):
-                    steps = min(pb, pt) - pa
-                    if steps > 0:
-                        key = (a_id, b_id)
-                        gains[key] = gains.get(key, 0.0) + steps * w
-        if progress:
-            progress(n, len(pool))
-    out = {}
-    for (a_id, b_id), g_ab in gains.items():
-        if a_id < b_id and (g_ba := gains.get((b_id, a_id))):
-            f, _ = fit(by_id[a_id], by_id[b_id], neighbours)
-            out[(a_id, b_id)] = balance(g_ab, g_ba) * (1 + f)
-    return out
+    """Every mutual pair among the suggestable councils: {(lower id, higher id): score}
+    (`pair_arrays` as a dictionary)."""
+    return pair_arrays(councils, scale, neighbours, progress=progress).as_dict()
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,9 @@ def do_answer(
         record("broker.introduction_answered", actor=by, obj=intro, organisation=organisation,
                answer="accepted" if accept else "declined", status=intro.status)  # fmt: skip
     if intro.status == Introduction.Status.ACCEPTED:
+        from diagnostic.support.queries import bump_support
+
+        bump_support()  # the support ranking counts accepted introductions as supply
         for org in (intro.first, intro.second):
             _email_leads(org, intro, "accepted", "Introduction agreed")
     elif intro.status == Introduction.Status.DECLINED:

@@ -21,6 +21,10 @@ class LevelScale:
     names: dict[int, str] = field(default_factory=dict, compare=False)
     colours: dict[int, str] = field(default_factory=dict, compare=False)
 
+    def __post_init__(self):
+        if not self.numbers or list(self.numbers) != sorted(set(self.numbers)):
+            raise ValueError("A level scale needs at least one level, in ascending order.")
+
     @classmethod
     def of(cls, levels: Iterable) -> LevelScale:
         """From Level rows (or anything with number, name and colour)."""
@@ -47,6 +51,23 @@ class LevelScale:
     @property
     def highest(self) -> int:
         return self.numbers[-1]
+
+    def position(self, number: int | None) -> int | None:
+        """0 for the lowest level, 1 for the next …; None for "not assessed" or unknown."""
+        try:
+            return self.numbers.index(number)
+        except ValueError:
+            return None
+
+    @property
+    def strong_position(self) -> int:
+        """The position of the second-highest level ("Leader" in NPS 2018; the only level if
+        there is one): where a council counts as strong (the broker, support targeting)."""
+        return max(0, len(self.numbers) - 2)
+
+    def name(self, number: int) -> str:
+        """The level's name ("Leader"), or its number when it has none."""
+        return self.names.get(number, str(number))
 
     def label(self, number: int) -> str:
         """'3 Mature'."""

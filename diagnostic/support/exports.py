@@ -16,7 +16,8 @@ from diagnostic.lib.spreadsheets import neutralise_sheet
 HIDDEN = f"fewer than {THRESHOLD}"
 
 RANKING_COLUMNS = ["rank", "code", "name", "councils", "needing_support", "wanting_support",
-                   "weighted_gap", "peers_able_to_share", "adviser_days", "unmet_demand"]  # fmt: skip
+                   "weighted_gap", "peers_able_to_share", "adviser_days", "covered_by_introductions",
+                   "unmet_demand"]  # fmt: skip
 OFFER_COLUMNS = ["offer", "kind", "aim", "region", "round", "starts_on", "ends_on", "capacity",
                  "adviser", "adviser_days", "councils_chosen", "invited", "accepted", "declined",
                  "attended"]  # fmt: skip
@@ -53,10 +54,11 @@ def ranking_xlsx(rnd, scope, figures: dict, *, national: bool, region=None) -> b
     rows = []
     for r in figures["ranking"]:
         if r["suppressed"]:
-            rows.append(["", r["code"], r["name"], HIDDEN, *[""] * 6])
+            rows.append(["", r["code"], r["name"], HIDDEN, *[""] * 7])
             continue
         rows.append([r["rank"], r["code"], r["name"], r["organisations"], r["demand"], r["wanting"],
-                     r["weighted_gap"], r["peers"], r["adviser_days"], r["unmet"]])  # fmt: skip
+                     r["weighted_gap"], r["peers"], r["adviser_days"], r["introduced"],
+                     r["unmet"]])  # fmt: skip
     filters = [f"ranking {('value codes' if scope.by == 'value_code' else 'key areas')}"]
     if region is not None:
         filters.append(f"region {region.name}")
@@ -75,10 +77,12 @@ def ranking_xlsx(rnd, scope, figures: dict, *, national: bool, region=None) -> b
                         "framework's upper levels (" + ", ".join(
                             figures["level_names"].get(n, str(n)) for n in figures["expert_levels"]
                         ) + ") willing to share. Adviser days: free this quarter, split between "
-                        "the regions an adviser covers. Unmet demand: needing support − (peers + "
-                        "adviser days), never below 0, region by region, then added up. See "
-                        "docs/metrics.md, 'Support targeting'."],
-        ["Not included", "Introductions made by the relationship broker are not yet counted as supply."],
+                        "the regions an adviser covers. Covered by introductions: councils needing "
+                        "support whose accepted introduction through the relationship broker (this "
+                        "round) is with a council that can share there. Unmet demand: needing "
+                        "support − (peers + adviser days + covered by introductions), never below "
+                        "0, region by region, then added up. See docs/metrics.md, 'Support "
+                        "targeting'."],
         ["Suppression", "Outside the national team, a figure built from fewer than "
                         f"{THRESHOLD} councils is withheld ('{HIDDEN}')." if not national else
                         "National team download: every figure shown."],

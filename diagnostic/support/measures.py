@@ -10,8 +10,10 @@ the database for speed, and a test checks the two agree on generated data.
 - A council **can share** on a value code when it rated itself at the framework version's
   upper levels (`expert_levels`: Leader or above in NPS 2018) and ticked "we could share
   practice here".
-- **Supply** inside a region: each council that can share covers one council, and each adviser
-  day covers one council. An adviser's days are split evenly between the regions they cover.
+- **Supply** inside a region: each council that can share covers one council, each adviser
+  day covers one council, and each council whose need is already met by an accepted
+  introduction of the relationship broker (`introduced`) counts as covered. An adviser's days
+  are split evenly between the regions they cover.
 - **Unmet demand** = councils needing support − supply, never below zero, worked out region by
   region: spare supply in one region never covers demand in another.
 """
@@ -27,6 +29,7 @@ from diagnostic.plans.rules import UNCHOSEN_WEIGHT, WEIGHTS
 
 COUNCILS_PER_SHARING_COUNCIL = 1
 COUNCILS_PER_ADVISER_DAY = 1
+COUNCILS_PER_INTRODUCTION = 1
 
 
 def expert_levels(level_numbers: Iterable[int]) -> frozenset[int]:
@@ -112,11 +115,14 @@ class Cell:
     weighted_gap: int = 0
     peers: int = 0  # councils able to share
     adviser_days: float = 0.0
+    introduced: int = 0  # councils needing support covered by an accepted introduction
 
     @property
     def supply(self) -> float:
         return (
-            self.peers * COUNCILS_PER_SHARING_COUNCIL + self.adviser_days * COUNCILS_PER_ADVISER_DAY
+            self.peers * COUNCILS_PER_SHARING_COUNCIL
+            + self.adviser_days * COUNCILS_PER_ADVISER_DAY
+            + self.introduced * COUNCILS_PER_INTRODUCTION
         )
 
     @property
@@ -182,6 +188,53 @@ def add_advisers(
         )
 
 
+def introduced(
+    answers: Iterable[AnswerFact],
+    pairs: Iterable[tuple[int, int]],
+    *,
+    by: str,
+    expert: frozenset[int],
+    include: Callable[[AnswerFact], bool] | None = None,
+) -> dict[tuple[int, int], int]:
+    """The broker's introductions already made, as supply: {(region, item): councils}.
+
+    `pairs`: the councils of each accepted introduction in the round. A council counts in a
+    (region, item) cell when it needs support on a value code (of the key area) and a council
+    it has an accepted introduction with can share there (the rule of `AnswerFact.can_share`);
+    in its own region, wherever the partner is, and once however many partners cover it.
+    `include` narrows the councils counted, as it narrows demand in `cells`."""
+    partners: dict[int, set[int]] = defaultdict(set)
+    for x, y in pairs:
+        if x != y:
+            partners[x].add(y)
+            partners[y].add(x)
+    facts: dict[int, dict[int, AnswerFact]] = defaultdict(dict)
+    for a in answers:
+        if a.organisation_id in partners:
+            facts[a.organisation_id][a.value_code_id] = a
+    covered: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for org, mine in facts.items():
+        for vc, a in mine.items():
+            if not a.needs_support or (include is not None and not include(a)):
+                continue
+            if any(
+                (other := facts.get(p, {}).get(vc)) is not None and other.can_share(expert)
+                for p in partners[org]
+            ):
+                item = a.key_area_id if by == "key_area" else a.value_code_id
+                covered[(a.region_id, item)].add(org)
+    return {k: len(v) for k, v in covered.items()}
+
+
+def add_introductions(
+    cell_map: dict[tuple[int, int], Cell], counts: dict[tuple[int, int], int]
+) -> None:
+    """Put each cell's `introduced` in (from `introduced`); cells without demand get none."""
+    for key, n in counts.items():
+        if key in cell_map:
+            cell_map[key].introduced = n
+
+
 @dataclass
 class Total:
     """One item's figures over the regions in view: the sum of its regions' cells."""
@@ -193,6 +246,7 @@ class Total:
     weighted_gap: int = 0
     peers: int = 0
     adviser_days: float = 0.0
+    introduced: int = 0
     unmet: float = 0.0
     regions: int = 0
 
@@ -209,6 +263,7 @@ def totals(cell_map: dict[tuple[int, int], Cell]) -> dict[int, Total]:
         t.weighted_gap += cell.weighted_gap
         t.peers += cell.peers
         t.adviser_days += cell.adviser_days
+        t.introduced += cell.introduced
         t.unmet += cell.unmet
         t.regions += 1
     return out

@@ -22,6 +22,7 @@ from diagnostic.analytics.models import CouncilCount, ValueCodeCount
 from diagnostic.analytics.suppression import hide
 from diagnostic.analytics.suppression import must_hide as suppressed
 from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.broker import queries as broker_queries
 from diagnostic.frameworks.models import KeyArea, Level, ValueCode
 from diagnostic.organisations.models import Cluster, OrganisationType, Region
 from diagnostic.plans.rules import UNCHOSEN_WEIGHT, WEIGHTS
@@ -421,11 +422,16 @@ def where_to_focus(scope: SupportScope, *, national: bool, from_answers: bool = 
         rows = None
     area_cells = counts(scope, "key_area", expert, rows=rows, checked=True)
     measures.add_advisers(area_cells, advisers, by="key_area", vc_area=vc_area)
+    introduced = broker_queries.introduction_supply(
+        rnd.pk, expert=expert, include=_include(scope), by=sorted({"key_area", scope.by})
+    )
+    measures.add_introductions(area_cells, introduced["key_area"])
     if scope.by == "key_area":
         cell_map = area_cells
     else:
         cell_map = counts(scope, scope.by, expert, checked=True)
         measures.add_advisers(cell_map, advisers, by=scope.by, vc_area=vc_area)
+        measures.add_introductions(cell_map, introduced[scope.by])
     items = _items(version_id, scope.by)
     order = {it.pk: it.position for it in items}
     by_id = {it.pk: it for it in items}
@@ -438,7 +444,8 @@ def where_to_focus(scope: SupportScope, *, national: bool, from_answers: bool = 
             "id": item.pk, "code": item.code, "name": getattr(item, "title", None) or item.name,
             "organisations": t.organisations, "demand": t.demand, "wanting": t.wanting,
             "weighted_gap": t.weighted_gap, "peers": t.peers,
-            "adviser_days": round(t.adviser_days, 1), "unmet": round(t.unmet, 1),
+            "adviser_days": round(t.adviser_days, 1), "introduced": t.introduced,
+            "unmet": round(t.unmet, 1),
             "adviser_days_text": _num(t.adviser_days), "unmet_text": _num(t.unmet),
             "suppressed": suppressed(t.organisations, national=national),
         }  # fmt: skip

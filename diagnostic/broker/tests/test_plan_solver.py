@@ -57,3 +57,61 @@ class SolverTests(TestCase):
             solve({(1, 2): 1.0}, 0)
         with self.assertRaises(ValueError):
             solve({(1, 2): 1.0}, 2, method="matching")
+
+
+class PrunedTests(TestCase):
+    """At national scale the solvers work on each council's best pairs and prove with LP prices
+    that no left-out pair could give a better plan (docs/decisions/0029). Here every problem is
+    pruned (PRUNE_ABOVE = 0) and each council keeps only one or two pairs at first, so the
+    certificate has to bring left-out pairs back for the plan to stay optimal."""
+
+    def setUp(self):
+        from diagnostic.broker import plan
+
+        self.plan = plan
+        saved = plan.PRUNE_ABOVE, plan.KEEP_PER_COUNCIL, plan.KEEP_MORE_PER_N
+        plan.PRUNE_ABOVE, plan.KEEP_PER_COUNCIL, plan.KEEP_MORE_PER_N = 0, 1, 1
+        self.addCleanup(setattr, plan, "PRUNE_ABOVE", saved[0])
+        self.addCleanup(setattr, plan, "KEEP_PER_COUNCIL", saved[1])
+        self.addCleanup(setattr, plan, "KEEP_MORE_PER_N", saved[2])
+
+    def test_optimal_against_exhaustive_search_and_networkx(self):
+        rng = random.Random(29)
+        for trial in range(40):
+            scores = random_scores(rng, rng.randint(3, 9), rng.uniform(0.3, 0.9))
+            if len(scores) > 16 or not scores:
+                continue
+            for capacity in (1, 2, 3):
+                with self.subTest(trial=trial, capacity=capacity):
+                    got = solve(scores, capacity)
+                    self.assertIn("certified", got.method)
+                    self.assertTrue(got.optimal)
+                    self.assertAlmostEqual(got.total, exhaustive(scores, capacity), places=6)
+                    if capacity == 1:
+                        nx = solve(scores, 1, method="networkx")
+                        self.assertAlmostEqual(got.total, nx.total, places=6)
+
+    def test_larger_rounds_match_the_unpruned_solvers(self):
+        rng = random.Random(30)
+        scores = random_scores(rng, 120, 0.2)
+        got = solve(scores, 1)
+        self.assertTrue(got.optimal)
+        self.assertLess(got.pairs_kept, got.pairs_considered)
+        self.assertAlmostEqual(got.total, solve(scores, 1, method="networkx").total, places=6)
+        three = solve(scores, 3)
+        full = solve(scores, 3, method="ip")
+        self.assertGreaterEqual(three.total, full.total * (1 - max(three.gap, full.gap)) - 1e-6)
+        self.assertLessEqual(three.total, full.total / (1 - full.gap) + 1e-6)
+        load = Counter(v for p in three.pairs for v in p)
+        self.assertLessEqual(max(load.values()), 3)
+
+    def test_the_fallback_from_the_lp_respects_every_capacity(self):
+        import numpy as np
+
+        rng = random.Random(31)
+        edges = self.plan.Edges.of(random_scores(rng, 40, 0.4))
+        x = np.array([rng.choice([0.0, 0.5, 1.0]) for _ in range(len(edges))])
+        for capacity in (1, 2, 3):
+            take = self.plan._rounded(edges, x, capacity)
+            load = Counter(v for p in edges.subset(take).pairs() for v in p)
+            self.assertLessEqual(max(load.values()), capacity)

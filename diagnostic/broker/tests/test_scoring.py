@@ -1,11 +1,13 @@
 """The broker's score, table-driven (docs/metrics.md, "The relationship broker")."""
 
+import dataclasses
 import itertools
 import random
 from unittest import TestCase
 
 from diagnostic.broker.scoring import (
     Council,
+    GainMatrices,
     Item,
     LevelScale,
     all_pairs,
@@ -16,6 +18,7 @@ from diagnostic.broker.scoring import (
     gain,
     item_gain,
     match,
+    pair_arrays,
     pair_score,
     prepare,
 )
@@ -235,3 +238,56 @@ class PropertyTests(TestCase):
             )
             got = best_partners(subject, councils, SCALE, neighbours)
             self.assertEqual([m.second.id for m in got], [m.second.id for m in expected])
+
+
+class VectorisedTests(TestCase):
+    """`pair_arrays` (numpy over value codes, for a whole round) gives the numbers of the pure,
+    table-tested `match`, exactly, on random rounds with every kind of fit and a framework of
+    three levels as well as five."""
+
+    def test_the_same_scores_as_the_pure_function(self):
+        rng = random.Random(2027)
+        neighbours = frozenset({(1, 2), (3, 2)})
+        for trial in range(25):
+            scale = SCALE if trial % 3 else SMALL
+            councils = random_round(rng, rng.randint(2, 30))
+            if scale is SMALL:  # levels of the three-level framework only
+                councils = [
+                    dataclasses.replace(c, answers={
+                        k: dataclasses.replace(i, level=i.level and min(i.level, 3),
+                                               target=i.target and min(i.target, 3))
+                        for k, i in c.answers.items()
+                    }, shared_service=rng.choice(["", "hosts", "shared_team", "none"]))
+                    for c in councils
+                ]  # fmt: skip
+            arrays = pair_arrays(councils, scale, neighbours, block=rng.choice([1, 4, 512]))
+            got = arrays.as_dict()
+            willing = sorted((c for c in councils if c.suggestable), key=lambda c: c.id)
+            expected = {}
+            for a, b in itertools.combinations(willing, 2):
+                if m := match(a, b, scale, neighbours):
+                    expected[(a.id, b.id)] = m.score
+            with self.subTest(trial=trial):
+                self.assertEqual(got, expected)  # equal floats, not nearly equal
+                self.assertTrue((arrays.a < arrays.b).all())
+
+    def test_councils_that_cannot_gain_both_ways_are_pruned_first(self):
+        only_gives = council(3, "Giver", {"MCR2": offer(5), "SV1": offer(5)})
+        pairs = pair_arrays([WIGAN, KENT, only_gives], SCALE)
+        self.assertEqual(list(zip(pairs.a.tolist(), pairs.b.tolist(), strict=True)), [(1, 2)])
+        self.assertEqual(pairs.score.tolist(), [match(WIGAN, KENT, SCALE).score])
+
+    def test_one_councils_partners_from_the_rounds_matrices_are_the_same(self):
+        rng = random.Random(61)
+        neighbours = frozenset({(1, 2)})
+        for trial in range(20):
+            councils = random_round(rng, rng.randint(2, 30))
+            matrices = GainMatrices.of(councils, SCALE)
+            for subject in councils[:4]:
+                plain = best_partners(subject, councils, SCALE, neighbours)
+                fast = best_partners(subject, councils, SCALE, neighbours, matrices=matrices)
+                with self.subTest(trial=trial, subject=subject.id):
+                    self.assertEqual(
+                        [(m.second.id, m.score, m.first_gains, m.second_gains) for m in fast],
+                        [(m.second.id, m.score, m.first_gains, m.second_gains) for m in plain],
+                    )

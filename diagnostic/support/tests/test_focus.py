@@ -145,6 +145,45 @@ class RankingTests(SupportTestCase):
             self.assertEqual(self.client.get(self.url).status_code, status, user.email)
 
 
+class IntroductionSupplyTests(SupportTestCase):
+    """The broker's accepted introductions count as supply (docs/metrics.md)."""
+
+    url = reverse("support:focus")
+
+    def introduce(self, a, b, status):
+        from django.utils import timezone
+
+        from diagnostic.broker.models import Introduction
+
+        first, second = sorted([self.councils[a], self.councils[b]], key=lambda o: o.pk)
+        return Introduction.objects.create(
+            round=self.round, first=first, second=second, status=status,
+            proposed_as=Introduction.ProposedAs.NATIONAL, proposed_at=timezone.now(),
+            expires_at=timezone.now(),
+        )  # fmt: skip
+
+    def test_an_accepted_introduction_covers_the_council_it_helps(self):
+        from diagnostic.broker.models import Introduction
+
+        # Proposed or declined introductions are not supply: N3 (Leader in EC1, shares) with
+        # N1 (gap on EC1) only proposed, with A declined.
+        self.introduce("N3", "N1", Introduction.Status.PROPOSED)
+        self.introduce("N3", "A", Introduction.Status.DECLINED)
+        # Accepted: N3 with Council B of the South East (EC1 1 → 2 low: needs support there).
+        self.introduce("N3", "B", Introduction.Status.ACCEPTED)
+        self.client.force_login(self.erin)
+        first = self.client.get(self.url).context["ranking"][0]
+        # EC: 12 councils, demand 5, wanting 2, gap 11, peers 1 (N3, North West); B is covered
+        # by its introduction in the South East: unmet NW 3 − 1 = 2, SE 2 − 1 = 1: 3 (was 4).
+        self.assertEqual((first["code"], first["introduced"]), ("EC", 1))
+        self.assertEqual(figures(first), (12, 5, 2, 11, 1, 0, 3))
+        by_code = self.client.get(self.url, {"by": "value_code"}).context["ranking"][0]
+        # EC1: A, N1, N2, B need support; NW 3 − 1 = 2, SE 1 − 1 (B covered) = 0.
+        self.assertEqual((by_code["code"], by_code["introduced"], by_code["unmet"]), ("EC1", 1, 2))
+        r = self.client.get(self.url)
+        self.assertContains(r, "Covered by introductions")
+
+
 class SuppressionTests(SupportTestCase):
     """The dashboards' rule: outside the national team, fewer than 5 councils is not shown."""
 
@@ -194,7 +233,7 @@ class SuppressionTests(SupportTestCase):
         body = self.client.get(reverse("support:ranking_xlsx"), {"type": "metropolitan_borough"})
         ws = load_workbook(io.BytesIO(body.content))["Ranking"]
         self.assertEqual(list(ws.iter_rows(min_row=2, max_row=2, values_only=True))[0][3:],
-                         (8, 3, 1, 10, 1, 0, 2))  # fmt: skip
+                         (8, 3, 1, 10, 1, 0, 0, 2))  # fmt: skip
 
     def test_the_national_team_sees_small_regions(self):
         self.client.force_login(self.nina)
@@ -270,17 +309,19 @@ class RankingExportTests(SupportTestCase):
         self.assertEqual(wb.sheetnames, ["Ranking", "About"])
         rows = list(wb["Ranking"].iter_rows(values_only=True))
         self.assertEqual(rows[0][:4], ("rank", "code", "name", "councils"))
-        self.assertEqual(rows[1], (1, "EC", "Engaging councillors", 12, 5, 2, 11, 1, 0, 4))
+        self.assertEqual(rows[1], (1, "EC", "Engaging councillors", 12, 5, 2, 11, 1, 0, 0, 4))
+        self.assertEqual(rows[0][-2:], ("covered_by_introductions", "unmet_demand"))
         about = dict(wb["About"].iter_rows(values_only=True))
         self.assertIn("Leader, Innovator", about["Definitions"])
-        self.assertIn("broker", about["Not included"])
+        self.assertIn("Covered by introductions", about["Definitions"])
+        self.assertNotIn("Not included", about)
 
     def test_hidden_rows_say_so(self):
         self.client.force_login(self.sam)
         wb = load_workbook(io.BytesIO(self.client.get(reverse("support:ranking_xlsx")).content))
         row = list(wb["Ranking"].iter_rows(min_row=2, max_row=2, values_only=True))[0]
         self.assertEqual(row[0], None)  # no rank
-        self.assertEqual(row[3:], ("fewer than 5", None, None, None, None, None, None))
+        self.assertEqual(row[3:], ("fewer than 5", None, None, None, None, None, None, None))
 
     def test_organisation_roles_cannot_download(self):
         self.client.force_login(self.bob)

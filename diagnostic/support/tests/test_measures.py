@@ -139,6 +139,53 @@ class KeyAreaCellTests(TestCase):
         self.assertEqual(figures(got[(R2, KA20)]), (1, 1, 0, 6, 0, 1.0, 1.0, 0.0))
 
 
+class IntroductionTests(TestCase):
+    """The broker's accepted introductions as supply (docs/metrics.md, worked example)."""
+
+    # Accepted introductions between councils 1 and 4, 2 and 3, 1 and 3, and 5 and 3.
+    PAIRS = [(1, 4), (2, 3), (1, 3), (5, 3)]
+
+    def test_councils_covered_per_region_and_key_area(self):
+        got = m.introduced(ROUND, self.PAIRS, by="key_area", expert=EXPERT)
+        # 1–4: council 1 wants support on 102 where 4 is Leader and shares (KA10, R1); council 4
+        #      has gap 6 on 201 where 1 is Leader and shares (KA20, R2). 4's gap on 101: 1 is
+        #      at 2 there, cannot share.
+        # 2–3: council 2 has gap 1 on 101 where 3 is Innovator and shares (KA10, R1).
+        # 1–3: council 1's gap 6 on 101, 3 shares there: council 1 again, counted once in KA10;
+        #      and council 3's gap 1 on 201, where 1 is Leader and shares (KA20, R1).
+        # 5–3: 5 wants support on 201 but 3 (Mature, not sharing) cannot help; 3 needs 102 and
+        #      201 where 5 has no answer or is at 2 without sharing: nothing.
+        self.assertEqual(got, {(R1, KA10): 2, (R1, KA20): 1, (R2, KA20): 1})
+
+    def test_per_value_code(self):
+        got = m.introduced(ROUND, self.PAIRS, by="value_code", expert=EXPERT)
+        self.assertEqual(got, {(R1, 101): 2, (R1, 102): 1, (R1, 201): 1, (R2, 201): 1})
+
+    def test_they_count_as_supply_and_lower_unmet_demand(self):
+        cell_map = m.cells(ROUND, ADVISERS, by="key_area", expert=EXPERT)
+        m.add_introductions(cell_map, m.introduced(ROUND, self.PAIRS, by="key_area", expert=EXPERT))
+        # R1 KA10: demand 3; peers 1 + adviser 1 day + introduced 2 = supply 4; unmet 0 (was 1).
+        # R2 KA20: demand 2; adviser 1 day + introduced 1 = 2; unmet 0 (was 1).
+        self.assertEqual(figures(cell_map[(R1, KA10)]), (3, 3, 1, 11, 1, 1.0, 4.0, 0.0))
+        self.assertEqual(figures(cell_map[(R2, KA20)]), (2, 2, 1, 6, 0, 1.0, 2.0, 0.0))
+        # R1 KA20: demand 1 (council 3); peers 1 + adviser 1 day + introduced 1 = 3; unmet 0.
+        self.assertEqual(figures(cell_map[(R1, KA20)]), (3, 1, 0, 1, 1, 1.0, 3.0, 0.0))
+        self.assertEqual((cell_map[(R2, KA10)].introduced, cell_map[(R2, KA10)].unmet), (0, 0.0))
+        totals = m.totals(cell_map)
+        self.assertEqual((totals[KA10].introduced, totals[KA10].unmet), (2, 0.0))
+        self.assertEqual((totals[KA20].introduced, totals[KA20].unmet), (2, 0.0))
+
+    def test_a_filter_counts_only_the_councils_it_keeps(self):
+        got = m.introduced(ROUND, self.PAIRS, by="key_area", expert=EXPERT,
+                           include=lambda f: f.org_type == DISTRICT)  # fmt: skip
+        # Districts are councils 1 and 4: councils 2 and 3 (unitaries) are left out.
+        self.assertEqual(got, {(R1, KA10): 1, (R2, KA20): 1})
+
+    def test_no_introductions_no_supply(self):
+        self.assertEqual(m.introduced(ROUND, [], by="key_area", expert=EXPERT), {})
+        self.assertEqual(m.introduced(ROUND, [(3, 3)], by="key_area", expert=EXPERT), {})
+
+
 class ValueCodeCellTests(TestCase):
     def test_value_code_cells(self):
         got = m.cells(ROUND, ADVISERS, by="value_code", expert=EXPERT)

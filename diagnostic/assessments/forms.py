@@ -137,7 +137,7 @@ class RoundForm(forms.Form):
     previous_round = forms.ModelChoiceField(
         queryset=Round.objects.all(),
         required=False,
-        help_text="Optional: the round this one follows.",
+        help_text="The round this one follows.",
     )
 
     def clean_name(self):

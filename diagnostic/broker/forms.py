@@ -44,7 +44,7 @@ class AnswerForm(forms.Form):
     note = forms.CharField(
         label="Note to whoever proposed it", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional. Seen by the LGA and your regional body, not by the other council.",
+        help_text="Seen by the LGA and your regional body, not by the other council.",
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 # Elements that stick out past the right edge of the page and are not inside something that
-# scrolls or clips them; and wide tables not inside a named, focusable scrolling region.
+# scrolls or clips them; and wide tables not inside a named, focusable scrolling region; and captions cut by their table's region.
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth, out = [];
   const clipped = (el) => {
@@ -45,6 +45,16 @@ OVERFLOW_JS = """() => {
       if (wrap.getAttribute("role") !== "region" || !named || wrap.tabIndex < 0) {
         out.push(`a table scrolls in ${wrap.tagName.toLowerCase()}.${wrap.className}, not a named focusable region`);
       }
+    }
+  }
+  // A wide table's caption is read before its columns are scrolled: its text must fit the
+  // visible width of the region, not run off with the columns (the support ranking's did).
+  for (const caption of document.querySelectorAll("main .table-wrap caption:not(.visually-hidden)")) {
+    const wrap = caption.closest(".table-wrap"), range = document.createRange();
+    range.selectNodeContents(caption);
+    const text = range.getBoundingClientRect(), box = wrap.getBoundingClientRect();
+    if (text.width > 0 && text.right > box.right + 1) {
+      out.push(`the caption "${caption.innerText.slice(0, 40)}" is cut at ${Math.round(box.right)}px`);
     }
   }
   return out.slice(0, 5);

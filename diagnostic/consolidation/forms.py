@@ -67,7 +67,7 @@ class AskForm(forms.Form):
         label="Due date",
         required=False,
         widget=date_input(),
-        help_text="Optional. Shown to them and in reminders.",
+        help_text="Shown to them and in reminders.",
         error_messages={"invalid": "Enter a real date, for example 31 March."},
     )
 

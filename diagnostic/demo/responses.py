@@ -7,7 +7,8 @@ back). Levels are that profile, shifted per key area for the round (social value
 engagement were weaker in 2018; contract management and partnership stronger; social value rose
 most after the 2020 Social Value Model), with noise per value code. Targets sit one or two levels
 above where a council is, priorities follow the gap, comments come from a bank written in the
-voice of procurement teams (demo/data/comments.yaml).
+voice of procurement teams: each value code's own (demo/data/value_code_comments.yaml),
+or its key area's by topic for other frameworks (demo/data/comments.yaml).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ from diagnostic.organisations.models import Organisation
 COMMENTS = yaml.safe_load(
     (Path(__file__).parent / "data" / "comments.yaml").read_text(encoding="utf-8")
 )
+# Each NPS 2018 value code's own comments, by band: {code: {"title": …, "low": […], …}}.
+BY_CODE = yaml.safe_load(
+    (Path(__file__).parent / "data" / "value_code_comments.yaml").read_text(encoding="utf-8")
+)
 
 TYPE_BASE = {
     "county": 2.7, "unitary": 2.6, "metropolitan_borough": 2.6, "london_borough": 2.7,
@@ -48,6 +53,12 @@ REGION_SHIFT = {
     "East of England": -0.05, "South West": -0.1, "Wales": 0.05, "Northern Ireland": -0.1,
 }  # fmt: skip
 DEMO_LEVEL_SHIFT = 0.3
+# The demo's own councils are the first results anyone sees, so they are set, not drawn: drawn,
+# both came out at the ceiling (Wigan at Leader or Innovator almost everywhere, "0% at or above
+# you"). Wigan, the demo lead's council, sits near the sector, ahead in some value codes and
+# behind in others, and improves a little each round; Kent likewise, a little steadier. GSS
+# code -> (base, pace); the broker's demo step then sets the six codes each gives the other.
+DEMO_PROFILES = {"E08000010": (2.25, 0.1), "E10000016": (2.3, 0.0)}
 AREA_SHIFT_2018 = {
     "EC": -0.2, "ESM": 0.2, "WP": 0.35, "ESS": -0.1, "CCO": 0.0, "MCR": 0.25, "MSR": 0.1,
     "OSV": -0.35, "SME": -0.2, "VCSE": -0.3,
@@ -109,6 +120,7 @@ def profile(org: Organisation, codes: list[ValueCode]) -> Profile:
     # council's starting point is drawn a little lower and never far from the sector's.
     base = min(max(base - DEMO_LEVEL_SHIFT, 1.9), 2.8)
     pace = min(max(rng.gauss(0, 0.22), -0.2), 0.2)
+    base, pace = DEMO_PROFILES.get(org.gss_code, (base, pace))
     return Profile(base, pace, {vc.code: rng.gauss(0, 0.35) for vc in codes})
 
 
@@ -175,17 +187,29 @@ def _words(text: str) -> frozenset[str]:
 
 
 def comments_for(vc: ValueCode, band: str) -> list[str]:
-    """The key area's comments for this band that are about this value code: those sharing
-    the most meaning-carrying words with its title and description (a bank per value code,
-    drawn from the key area's). EC1 (ward councillors) gets comments about ward members, not
-    about cabinet gateways."""
+    """The comments for this value code and band of level ("low", "mid", "high").
+
+    A value code of NPS 2018 has its own (demo/data/value_code_comments.yaml, keyed by code and
+    checked against the title, so another framework's EC1 about something else does not get
+    them). Any other value code gets the comments of its key area's bank that share the most
+    meaning-carrying words with its title and description, or of every key area's bank when its
+    key area has none."""
     key = (vc.pk, band)
     if key not in _BANK:
-        topic = _words(f"{vc.title} {vc.title} {vc.description}")
-        pool = COMMENTS[vc.key_area.code][band]
-        scored = sorted(((len(topic & _words(t)), t) for t in pool), key=lambda x: -x[0])
-        best = scored[0][0] if scored else 0
-        _BANK[key] = [t for score, t in scored if best and score >= max(1, best - 1)][:3] or pool
+        own = BY_CODE.get(vc.code)
+        if own and own["title"].casefold() == vc.title.casefold() and own.get(band):
+            _BANK[key] = list(own[band])
+        else:
+            topic = _words(f"{vc.title} {vc.title} {vc.description}")
+            area = COMMENTS.get(vc.key_area.code)
+            pool = area[band] if area else [
+                t for code, bands in COMMENTS.items() if code != "actions" for t in bands[band]
+            ]  # fmt: skip
+            scored = sorted(((len(topic & _words(t)), t) for t in pool), key=lambda x: -x[0])
+            best = scored[0][0] if scored else 0
+            _BANK[key] = [t for score, t in scored if best and score >= max(1, best - 1)][
+                :3
+            ] or pool
     return _BANK[key]
 
 
@@ -194,7 +218,9 @@ _BANK: dict[tuple[int, str], list[str]] = {}
 
 def comment_for(area_code: str, level: int, rng: random.Random, vc: ValueCode | None = None) -> str:
     band = "low" if level <= 2 else "mid" if level == 3 else "high"
-    text = rng.choice(comments_for(vc, band) if vc else COMMENTS[area_code][band])
+    text = rng.choice(
+        comments_for(vc, band) if vc else COMMENTS.get(area_code, COMMENTS["EC"])[band]
+    )
     if level <= 3 and rng.random() < 0.3:
         text = f"{text} {rng.choice(COMMENTS['actions'])}"
     return text

@@ -39,6 +39,12 @@ def register(request: HttpRequest) -> HttpResponse:
     else:
         qs = qs.alive_on(on)
     page = Paginator(qs.order_by("name"), 50).get_page(request.GET.get("page"))
+    # Link only the organisations the reader may open (access.get_organisation_for_user): a
+    # regional lead reads the whole register but opens only their region's councils.
+    national = access.is_national(request.user)
+    led = set(access.led_region_ids(request.user))
+    for org in page:
+        org.can_open = national or org.region_id in led or bool(access.role_in(request.user, org))
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {"form": form, "page": page, "on": on, "query_string": params.urlencode()}

@@ -156,9 +156,18 @@ def advisers(request: HttpRequest) -> HttpResponse:
     regions = _viewer_regions(request.user)
     rows = list(queries.advisers_for(regions))
     free = {f.adviser_id: f.days for f in queries.adviser_facts(_current_version_id() or 0)}
+    can_manage = access.can_manage_support(request.user)
+    national_admin, led = (
+        access.is_national_admin(request.user),
+        set(access.led_region_ids(request.user)),
+    )
     for a in rows:
         a.free_days = free.get(a.pk, 0)
-    ctx = {"advisers": rows, "can_manage": access.can_manage_support(request.user)}
+        # Linked only when this reader may edit it (access.get_adviser_for_user, manage=True):
+        # a regional lead edits advisers who cover only their regions.
+        regions = {r.pk for r in a.regions.all()}
+        a.can_edit = can_manage and (national_admin or bool(led and regions and regions <= led))
+    ctx = {"advisers": rows, "can_manage": can_manage}
     return render(request, "support/advisers.html", ctx)
 
 

@@ -195,7 +195,7 @@ class RolesTableTests(AssessmentTestCase):
         "see their region's dashboard": lambda t: t.ok(
             "get", reverse("analytics:regional", args=["E12000002"])
         ),
-        "publish a round's national results": lambda t: t.reaches(
+        "publish a round's national results (closed rounds only)": lambda t: t.reaches(
             "post", reverse("analytics:publish", args=[t.round.pk])
         ),
         "form clusters of councils": lambda t: t.ok("get", reverse("organisations:cluster_new")),

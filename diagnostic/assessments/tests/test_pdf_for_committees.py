@@ -48,3 +48,26 @@ class PdfForCommitteesTests(ConsolidationTestCase):
         self.assertIn("Largest gaps, weighted by priority", first_page)
         self.assertIn("Engaging councillors", first_page)
         self.assertIn("Compared with other councils", first_page)  # the contents
+
+    def test_every_page_of_a_councils_pdfs_names_the_round_not_only_the_framework(self):
+        import io
+
+        from pypdf import PdfReader
+
+        give_answers(
+            self.response_a, {vc.code: (2, 4, "high", "", False, None) for vc in self.codes[:10]},
+            self.codes,
+        )  # fmt: skip
+        rnd = self.response_a.round
+        rnd.name = "Spring 2027 round"  # not the framework's label, so the two can be told apart
+        rnd.save(update_fields=["name"])
+        self.client.force_login(self.bob)
+        for name in ("assessments:response_pdf", "analytics:council_report", "plans:export_pdf"):
+            with self.subTest(name):
+                r = self.client.get(reverse(name, args=[self.response_a.pk]))
+                self.assertEqual(r.status_code, 200)
+                pages = [p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages]
+                head = f"NPS Diagnostic · Spring 2027 round (framework: {rnd.framework_version.display_label})"
+                self.assertIn(head, pages[0])
+                for number, text in enumerate(pages, 1):  # the running foot of every page
+                    self.assertIn(f"{self.council_a.short_name} – Spring 2027 round", text, number)

@@ -104,6 +104,12 @@ def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
         "carried_count": sum(to_confirm.values()),
         "first_to_confirm": next((a for a in areas if a.to_confirm), None),
     }
+    # The action plan is linked for those who may read it (access.get_action_plan_response):
+    # the council's members and the national team, not a regional lead.
+    own = access.role_in(request.user, response.organisation)
+    ctx["can_read_plan"] = access.is_national(request.user) or (
+        own is not None and not (own == Role.CONTRIBUTOR and not response.is_submitted)
+    )
     if ctx["is_lead"]:
         ctx["views"] = _colleagues_views(response)
     return render(request, "assessments/response_home.html", ctx)

@@ -58,3 +58,47 @@ class BrokerDemoTests(TestCase):
             before,
             (Introduction.objects.count(), Disclosure.objects.count(), Outcome.objects.count()),
         )
+
+    # The broker's pages on the demo's numbers (issue 15): compact, with value codes named.
+
+    def test_the_partners_page_shows_the_best_five_with_value_codes_named(self):
+        wigan = Response.objects.get(round=self.current, organisation__gss_code=COUNCIL_A)
+        self.client.force_login(self.bob)
+        url = reverse("broker:partners", args=[wigan.pk])
+        r = self.client.get(url)
+        self.assertEqual(len(r.context["rows"]), 5)
+        self.assertGreater(r.context["total"], 5)
+        self.assertContains(r, 'id="show-more"')
+        self.assertContains(r, "Show 5 more suggestions")
+        self.assertContains(
+            r, "<strong>Contract register and segmentation</strong>: Wigan is Leader in MCR1"
+        )
+        self.assertContains(r, 'class="more-reasons"')  # beyond three value codes, folded
+        self.assertEqual(len(self.client.get(url, {"shown": 10}).context["rows"]), 10)
+        self.assertEqual(len(self.client.get(url, {"shown": "x"}).context["rows"]), 5)
+
+    def test_the_coverage_page_folds_the_names_behind_the_heat_map(self):
+        erin = User.objects.get(email=next(p.email for p in PEOPLE if p.key == "erin"))
+        self.client.force_login(erin)
+        r = self.client.get(reverse("broker:coverage", args=[self.current.pk]))
+        html = r.content.decode()
+        self.assertIn('<details class="coverage-table">', html)  # closed: 250 councils
+        self.assertIn('<details class="names"><summary>', html)
+        before_table = html.split('<details class="coverage-table">')[0]
+        self.assertIn('id="coverage-gaps"', before_table)
+        # What shows before anyone opens the table: the heat map and where to look outside,
+        # not 59 rows of every council's name (the page was about 42,000 px tall).
+        self.assertLess(len(before_table), 15_000)
+
+    def test_an_introduction_asks_once(self):
+        org = self.bob.memberships.get().organisation_id
+        intro = next(
+            i for i in Introduction.objects.filter(round=self.current, status="proposed")
+            if i.side(org) and i.answer_of(org) == ""
+        )  # fmt: skip
+        self.client.force_login(self.bob)
+        html = self.client.get(reverse("broker:introduction", args=[intro.pk])).content.decode()
+        self.assertEqual(html.count("Your answer"), 1, "the summary's row only")
+        self.assertIn("Would you like to be introduced to", html)
+        self.assertEqual(html.count("(optional)"), 1)
+        self.assertNotIn("Optional.", html)

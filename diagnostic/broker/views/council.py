@@ -18,6 +18,7 @@ from diagnostic.lib.http import posted
 from diagnostic.organisations.models import Organisation, OrganisationType, Region
 
 OPEN = (Introduction.Status.PROPOSED, Introduction.Status.ACCEPTED)
+SUGGESTIONS_SHOWN = 5  # suggestions on the partners page at first; "Show more" adds as many
 
 
 def _intro_rows(org: Organisation, intros, choices) -> list[dict]:
@@ -47,13 +48,24 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     open_with = {i.other(org.pk).pk: i for i in intros if i.status in OPEN}
     regions = dict(Region.objects.values_list("pk", "name"))
     types = dict(OrganisationType.choices)
+    shown = max(SUGGESTIONS_SHOWN, _int_or_none(request.GET.get("shown")) or 0)
+    titles = dict(
+        ValueCode.objects.filter(version_id=rnd.framework_version_id).values_list("code", "title")
+    )
+
+    def named(reasons):  # each value code by its name as well as its code
+        return [{"title": titles.get(r.code, r.code), "text": r.text} for r in reasons]
+
     rows = [
         {"m": m, "region": regions.get(m.second.region_id, ""), "type": types.get(m.second.type, ""),
-         "open": open_with.get(m.second.id)}
-        for m in matches
+         "open": open_with.get(m.second.id),
+         "gain": named(m.first_reasons), "give": named(m.second_reasons)}
+        for m in matches[:shown]
     ]  # fmt: skip
     return render(request, "broker/partners.html", {
         "response": response, "round": rnd, "form": form, "rows": rows, "submitted": subject is not None, "subject": subject,
+        "total": len(matches), "more": min(SUGGESTIONS_SHOWN, len(matches) - len(rows)),
+        "next_shown": shown + SUGGESTIONS_SHOWN,
         "disclosure": queries.visibility_of(rnd.pk, org.pk),
         "introductions": _intro_rows(org, intros, choices),
     })  # fmt: skip

@@ -4,6 +4,7 @@ councils', most councils with a lead, and dates that follow each round's story."
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import Counter
 
 from django.test import TestCase
@@ -11,7 +12,7 @@ from django.test import TestCase
 from diagnostic.accounts.models import Membership, Role
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.consolidation.models import Assignment, ContributorAnswer
-from diagnostic.demo.responses import COMMENTS, comments_for
+from diagnostic.demo.responses import COMMENTS, _words, comments_for
 from diagnostic.demo.seed import COUNCIL_A, STEPS, DemoContext
 from diagnostic.frameworks.models import FrameworkVersion, ValueCode
 
@@ -39,6 +40,45 @@ class DemoStoryTests(TestCase):
             )
         self.assertTrue(set(COMMENTS["EC"]["low"]) - set(comments_for(ec1, "low")))
 
+    def test_every_value_code_has_comments_of_its_own(self):
+        codes = list(
+            ValueCode.objects.filter(
+                version__in=Round.objects.values("framework_version")
+            ).select_related("key_area")
+        )
+        self.assertEqual(len({vc.code for vc in codes}), 59)
+        for band in ("low", "mid", "high"):
+            seen: dict[str, str] = {}
+            for vc in codes:
+                bank = comments_for(vc, band)
+                self.assertGreaterEqual(len(bank), 2, (vc.code, band))
+                subject = _words(vc.title)
+                for text in bank:
+                    # Nobody else's comment, and about this code's subject: it shares a
+                    # meaning-carrying word with the code's title.
+                    self.assertEqual(seen.setdefault(text, vc.code), vc.code, text[:60])
+                    self.assertTrue(subject & _words(text), (vc.code, band, text[:60]))
+        by_code = {vc.code: vc for vc in codes}
+        self.assertIn("ward", comments_for(by_code["EC1"], "mid")[0].lower())
+        self.assertIn("modern slavery", comments_for(by_code["MSR3"], "high")[0].lower())
+        self.assertIn("lot", comments_for(by_code["SME3"], "low")[0].lower())
+
+    def test_another_frameworks_code_falls_back_to_its_key_areas_bank_by_topic(self):
+        ec1 = ValueCode.objects.select_related("key_area").get(code="EC1")
+        # Same code, another subject (as another framework's EC1 might be): not EC1's comments.
+        ec1.pk, ec1.title = -1, "Councillors' role in cabinet gateways and key decisions"
+        ec1.description = "Cabinet approves business cases at each procurement gateway."
+        bank = comments_for(ec1, "low")
+        self.assertTrue(bank)
+        self.assertTrue(set(bank) <= set(COMMENTS["EC"]["low"]))
+        self.assertTrue(any("cabinet" in t.lower() for t in bank), bank)
+        # A key area the bank does not know: the best matches from every key area's.
+        ec1.pk, ec1.key_area.code = -2, "ZZ"
+        ec1.title, ec1.description = "Contract registers", "A register of every contract."
+        bank = comments_for(ec1, "mid")
+        self.assertTrue(bank)
+        self.assertTrue(all("regist" in t.lower() for t in bank), bank)
+
     def test_levels_look_like_real_councils(self):
         levels = Counter(
             Answer.objects.filter(response__round=self.current, current_level__gte=1).values_list(
@@ -55,6 +95,26 @@ class DemoStoryTests(TestCase):
             ).values_list("current_level", flat=True)
         )
         self.assertLess(wigan[5], sum(wigan.values()) / 4)  # not Innovator everywhere
+        self.assertLess(wigan[4] + wigan[5], sum(wigan.values()) / 3)  # mostly not at Leader
+
+    def test_wigan_is_ahead_of_the_sector_in_some_codes_and_behind_in_others(self):
+        for rnd in Round.objects.all():
+            sector: dict[str, list[int]] = {}
+            for code, level in Answer.objects.filter(
+                response__round=rnd, response__status="submitted", current_level__gte=1
+            ).values_list("value_code__code", "current_level"):
+                sector.setdefault(code, []).append(level)
+            wigan = dict(
+                Answer.objects.filter(
+                    response__round=rnd,
+                    response__organisation__gss_code=COUNCIL_A,
+                    current_level__gte=1,
+                ).values_list("value_code__code", "current_level")
+            )
+            above = sum(1 for c, lv in wigan.items() if lv > statistics.median(sector[c]))
+            below = sum(1 for c, lv in wigan.items() if lv < statistics.median(sector[c]))
+            self.assertGreaterEqual(below, 5, (rnd.name, above, below))
+            self.assertLess(above, len(wigan) * 0.6, (rnd.name, above, below))
 
     def test_most_councils_have_a_lead_to_remind(self):
         responses = Response.objects.filter(round=self.current)

@@ -2,6 +2,7 @@
 
 from django.test import TestCase
 from django.urls import reverse
+from django.utils.html import escape
 
 from diagnostic.accounts.models import User
 from diagnostic.demo.seed import STEPS, DemoContext
@@ -46,6 +47,14 @@ class GoodPracticeDemoTests(TestCase):
                             {"round": WriteUpInvitation.objects.first().round_id})  # fmt: skip
         waiting = [c for g in r.context["groups"] for c in g.candidates if c.invitation is None]
         self.assertGreater(len(waiting), 5)
+        # Folded one value code at a time (issue 15: the page was about 69,000 px tall): each
+        # group is a closed details element whose summary names the value code and its counts.
+        html = r.content.decode()
+        self.assertEqual(html.count('<details class="candidates"'), len(r.context["groups"]))
+        self.assertNotIn('<details class="candidates" open', html)
+        first = r.context["groups"][0]
+        title = escape(f"{first.value_code.code} {first.value_code.title}")
+        self.assertIn(f'class="summary-heading">{title}</h2>', html)
 
     def test_the_library_shows_the_published_ones(self):
         r = self.client.get(reverse("practice:library"))

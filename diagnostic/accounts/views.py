@@ -12,8 +12,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access, services
 from diagnostic.accounts.forms import (
@@ -26,7 +27,7 @@ from diagnostic.accounts.forms import (
 from diagnostic.accounts.middleware import SESSION_ACTIVE_KEY
 from diagnostic.accounts.models import Invitation, Membership, Role, User
 from diagnostic.audit.services import record
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.lib.problems import InvalidFile
 
 
@@ -45,7 +46,9 @@ def landing_for(user: User) -> str:
     return reverse("accounts:home")
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class SignInView(auth_views.LoginView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
@@ -56,23 +59,29 @@ class SignInView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
+@method_decorator(require_POST, name="dispatch")
 class SignOutView(auth_views.LogoutView):
-    http_method_names = ["post", "options"]
+    http_method_names = ["post"]
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_sent")
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_done")
     post_reset_login = False
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a signed-in person starts: their roles, what they are asked for, what next."""
@@ -95,8 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"asked": list(asked)})
 
 
-@login_required
 @require_POST
+@login_required
 def switch_organisation(request: HttpRequest) -> HttpResponse:
     membership = access.get_membership_of_user(request.user, request.POST.get("membership"))
     request.session[SESSION_ACTIVE_KEY] = membership.organisation_id
@@ -107,6 +116,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect(next_url)
 
 
+@require_get_or_post
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: create an account, or add the role to the signed-in account."""
     inv = access.get_invitation_by_token(token)
@@ -151,6 +161,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- People in one organisation -------------------------------------------------------------
+@require_get_or_post
 @login_required
 def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The organisation's people and pending invitations; its lead can invite colleagues."""
@@ -186,8 +197,8 @@ def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "accounts/people.html", ctx, status=400 if form.errors else 200)
 
 
-@login_required
 @require_POST
+@login_required
 def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access.get_membership_for_manager(request.user, membership_id)
     form = ChangeRoleForm(request.POST)
@@ -205,8 +216,8 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     return _back_to_people(membership)
 
 
-@login_required
 @require_POST
+@login_required
 def remove_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access.get_membership_for_manager(request.user, membership_id)
     try:
@@ -217,8 +228,8 @@ def remove_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     return _back_to_people(membership)
 
 
-@login_required
 @require_POST
+@login_required
 def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     inv = access.get_invitation_for_manager(request.user, invitation_id)
     services.do_revoke_invitation(by=request.user, invitation=inv)
@@ -235,6 +246,7 @@ def _back_to_people(membership: Membership) -> HttpResponse:
 
 
 # --- National administration ----------------------------------------------------------------
+@require_safe
 @login_required
 def manage_people(request: HttpRequest) -> HttpResponse:
     """National admins: everyone with a role, searchable, and invitations to any role."""
@@ -259,6 +271,7 @@ def manage_people(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/manage_people.html", ctx)
 
 
+@require_get_or_post
 @login_required
 def manage_invite(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
@@ -286,6 +299,7 @@ def manage_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_get_or_post
 @login_required
 def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
     """Invite every council's lead from a CSV: upload, check, preview, then send."""
@@ -309,8 +323,8 @@ def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
 
 
 # --- Personal data rights (issue 14) ---------------------------------------------------------
+@require_safe
 @login_required
-@require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything held about the signed-in person, readable (and printable)."""
     from diagnostic.accounts import personal_data
@@ -319,8 +333,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/my_data.html", {"data": personal_data.about(request.user)})
 
 
+@require_safe
 @login_required
-@require_GET
 def my_data_json(request: HttpRequest) -> HttpResponse:
     """The same, as JSON to keep or reuse."""
     import json
@@ -334,8 +348,8 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_get_or_post
 @login_required
-@require_http_methods(["GET", "POST"])
 def erase_person(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national admin erases a person's personal data (after a request from them)."""
     access.require_national_admin(request.user)

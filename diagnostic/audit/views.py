@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.audit import queries
@@ -26,8 +26,8 @@ def _filtered(request: HttpRequest):
     return form, queries.events(**filters)
 
 
+@require_safe
 @login_required
-@require_GET
 def trail(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -40,8 +40,8 @@ def trail(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
+@require_safe
 @login_required
-@require_GET
 def trail_csv(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -81,8 +81,8 @@ def trail_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
-@require_GET
 def response_trail(request: HttpRequest, response_id: int) -> HttpResponse:
     """A council's lead reads everything recorded about their response."""
     response = access.get_response_for_lead(request.user, response_id)

@@ -10,16 +10,18 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.organisations import services
 from diagnostic.organisations.forms import ClusterForm, RegisterFilterForm
 from diagnostic.organisations.models import Cluster, Organisation
 from diagnostic.organisations.queries import filter_register
 
 
+@require_safe
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
@@ -48,6 +50,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, template, ctx)
 
 
+@require_safe
 @login_required
 def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = access.get_organisation_for_user(request.user, organisation_id)
@@ -66,6 +69,7 @@ def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "organisations/detail.html", ctx)
 
 
+@require_safe
 @login_required
 def clusters(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
@@ -78,6 +82,7 @@ def clusters(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_get_or_post
 @login_required
 def cluster_edit(request: HttpRequest, cluster_id: int | None = None) -> HttpResponse:
     """Create a cluster, or change one (its name, description and member councils)."""

@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.audit.services import record
 from diagnostic.frameworks.models import ValueCode
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.plans import exports, queries, services
 from diagnostic.plans.forms import ActionForm, StatusForm, SuggestionForm, VersionForm
 from diagnostic.plans.models import Status
@@ -33,6 +33,7 @@ def _plan_url(response, action=None) -> str:
     return f"{url}#action-{action.pk}" if action is not None else url
 
 
+@require_safe
 @login_required
 def plan(request: HttpRequest, response_id: int) -> HttpResponse:
     """The plan grouped by status, the suggestions still open, and what can be carried forward."""
@@ -65,8 +66,8 @@ def _suggestion_key(request: HttpRequest) -> str | None:
 GONE = "That suggestion is no longer offered: it was accepted or dismissed already, or the answers behind it have changed."
 
 
-@login_required
 @require_POST
+@login_required
 def accept(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -84,8 +85,8 @@ def accept(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(_plan_url(response, action))
 
 
-@login_required
 @require_POST
+@login_required
 def dismiss(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -104,8 +105,8 @@ def dismiss(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{_plan_url(response)}#suggestions")
 
 
-@login_required
 @require_POST
+@login_required
 def restore(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -117,8 +118,8 @@ def restore(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{_plan_url(response)}#suggestions")
 
 
-@login_required
 @require_POST
+@login_required
 def carry_forward(request: HttpRequest, response_id: int) -> HttpResponse:
     """Bring the previous round's plan into this one (the lead, once per action)."""
     response = access.get_action_plan_response(request.user, response_id, write=True)
@@ -179,6 +180,7 @@ def _form_page(request, response, form, codes, *, action=None, conflict=None, st
     return render(request, "plans/action_form.html", ctx, status=status)
 
 
+@require_get_or_post
 @login_required
 def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead adds an action of their own."""
@@ -205,6 +207,7 @@ def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
     return _form_page(request, response, form, codes, status=400 if form.errors else 200)
 
 
+@require_get_or_post
 @login_required
 def edit_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Change an action. A change based on an old version is refused and both are shown."""
@@ -250,8 +253,8 @@ def edit_action(request: HttpRequest, response_id: int, action_id: int) -> HttpR
     return redirect(_plan_url(response, saved))
 
 
-@login_required
 @require_POST
+@login_required
 def change_status(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """The plan page's quick status change."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -282,6 +285,7 @@ def change_status(request: HttpRequest, response_id: int, action_id: int) -> Htt
     return redirect(_plan_url(response, saved))
 
 
+@require_get_or_post
 @login_required
 def delete_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Ask, then remove an action. Dropping it instead keeps it on record."""
@@ -306,8 +310,8 @@ def delete_action(request: HttpRequest, response_id: int, action_id: int) -> Htt
 
 
 # --- Exports ----------------------------------------------------------------------------------
+@require_safe
 @login_required
-@require_GET
 def export(request: HttpRequest, response_id: int, fmt: str) -> HttpResponse:
     """The plan as CSV, XLSX or a committee paper (PDF), in the order the page shows it."""
     response = access.get_action_plan_response(request.user, response_id)

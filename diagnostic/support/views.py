@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts
 from diagnostic.analytics.cache import cached
 from diagnostic.assessments.models import Round
+from diagnostic.lib.http import require_get_or_post
 from diagnostic.organisations.models import Organisation, Region
 from diagnostic.support import charts as support_charts
 from diagnostic.support import exports, queries, services
@@ -88,6 +89,7 @@ def _figures(rnd, scope, national):
                   compute)  # fmt: skip
 
 
+@require_safe
 @login_required
 def focus(request: HttpRequest) -> HttpResponse:
     """Where to focus: the ranking, heat map, map and breakdowns."""
@@ -106,6 +108,7 @@ def _item(rnd, by: str, item_id: int):
     return access.get_support_item(rnd, by, item_id)
 
 
+@require_safe
 @login_required
 def councils(request: HttpRequest, item_id: int) -> HttpResponse:
     """Drill-down: the councils behind one ranked figure, named only where allowed."""
@@ -150,6 +153,7 @@ def _manageable_regions(user):
     return Region.objects.filter(pk__in=access.led_region_ids(user))
 
 
+@require_safe
 @login_required
 def advisers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
@@ -162,6 +166,7 @@ def advisers(request: HttpRequest) -> HttpResponse:
     return render(request, "support/advisers.html", ctx)
 
 
+@require_get_or_post
 @login_required
 def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpResponse:
     access.require_support_manager(request.user)
@@ -192,6 +197,7 @@ def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpRes
 
 
 # --- Offers -------------------------------------------------------------------------------------
+@require_safe
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
@@ -200,6 +206,7 @@ def offers(request: HttpRequest) -> HttpResponse:
     return render(request, "support/offers.html", ctx)
 
 
+@require_get_or_post
 @login_required
 def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     """Plan an offer from the ranking: the item and the councils needing support there come
@@ -251,6 +258,7 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "support/offer_form.html", ctx)
 
 
+@require_safe
 @login_required
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id)
@@ -274,8 +282,8 @@ def _can_manage(user, offer) -> bool:
     return True
 
 
-@login_required
 @require_POST
+@login_required
 def offer_invite(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id, manage=True)
     councils, emails = services.do_send_invitations(by=request.user, offer=offer)
@@ -283,8 +291,8 @@ def offer_invite(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect("support:offer", offer_id=offer.pk)
 
 
-@login_required
 @require_POST
+@login_required
 def offer_attendance(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id, manage=True)
     invited = list(offer.invitations.exclude(status=Invitation.Status.CHOSEN)
@@ -299,6 +307,7 @@ def offer_attendance(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect("support:offer", offer_id=offer.pk)
 
 
+@require_get_or_post
 @login_required
 def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """A council's lead reads an invitation and accepts or declines it."""
@@ -318,6 +327,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return render(request, "support/invitation.html", {"invitation": inv, "offer": inv.offer})
 
 
+@require_safe
 @login_required
 def my_invitations(request: HttpRequest) -> HttpResponse:
     """Support offered to the councils the user leads (invitations sent, newest first)."""
@@ -326,6 +336,7 @@ def my_invitations(request: HttpRequest) -> HttpResponse:
 
 
 # --- Whether it helped ----------------------------------------------------------------------------
+@require_safe
 @login_required
 def effect(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
@@ -345,6 +356,7 @@ def effect(request: HttpRequest) -> HttpResponse:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@require_safe
 @login_required
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     form, rnd, scope, national = _focus(request)
@@ -358,6 +370,7 @@ def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def offers_xlsx(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)

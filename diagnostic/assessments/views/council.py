@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
@@ -21,13 +21,14 @@ from diagnostic.assessments.models import ANSWER_FIELDS, Answer
 from diagnostic.consolidation import queries as consolidation_queries
 from diagnostic.consolidation import services as consolidation_services
 from diagnostic.frameworks.levels import LevelScale, scale_of
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 
 def _can_write(request: HttpRequest, response) -> bool:
     return access.role_in(request.user, response.organisation) == Role.LEAD and response.is_editable
 
 
+@require_safe
 @login_required
 def my_assessment(request: HttpRequest) -> HttpResponse:
     """The active organisation's current response, or a page saying there is none."""
@@ -59,6 +60,7 @@ def _contributor_home(request: HttpRequest, response) -> HttpResponse:
     return redirect("consolidation:contribution", response_id=response.pk)
 
 
+@require_safe
 @login_required
 def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
     """The organisation's home for one round: deadline, progress, contributors, next step."""
@@ -122,8 +124,8 @@ def _colleagues_views(response) -> dict:
     return out
 
 
-@login_required
 @require_POST
+@login_required
 def start_from_previous(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead copies the last round's submitted answers into an empty draft."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -149,8 +151,8 @@ def start_from_previous(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("assessments:response", response_id=response.pk)
 
 
-@login_required
 @require_POST
+@login_required
 def confirm_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
     """The lead confirms, as they are, every carried-forward answer in one key area."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -203,6 +205,7 @@ def _form_for(item: queries.Item, scale: LevelScale) -> AnswerForm:
     return AnswerForm(initial=initial, prefix=item.value_code.code, scale=scale)
 
 
+@require_safe
 @login_required
 def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
     """The questionnaire for one key area: every value code with its level descriptors."""
@@ -214,6 +217,7 @@ def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpR
     )
 
 
+@require_safe
 @login_required
 def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
@@ -226,8 +230,8 @@ def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{url}#vc-{vc.code}")
 
 
-@login_required
 @require_POST
+@login_required
 def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -289,6 +293,7 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
     return render(request, "assessments/answer_area.html", ctx, status=status)
 
 
+@require_get_or_post
 @login_required
 def details(request: HttpRequest, response_id: int) -> HttpResponse:
     """Responsible officer, organisation profile, consent and sign-off."""
@@ -323,6 +328,7 @@ def details(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "assessments/details.html", ctx, status=400 if form.errors else 200)
 
 
+@require_get_or_post
 @login_required
 def submit(request: HttpRequest, response_id: int) -> HttpResponse:
     """Check what is missing, then (the lead only) submit."""

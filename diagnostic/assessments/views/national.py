@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.assessments import queries, services
@@ -26,7 +26,7 @@ from diagnostic.assessments.forms import (
     TrackingFilterForm,
 )
 from diagnostic.assessments.models import Response, Round
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 
 def _with_counts(qs):
@@ -37,6 +37,7 @@ def _with_counts(qs):
     )
 
 
+@require_safe
 @login_required
 def rounds(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
@@ -44,6 +45,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/rounds.html", {"rounds": qs})
 
 
+@require_get_or_post
 @login_required
 def round_new(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
@@ -72,6 +74,7 @@ def _filter_query(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@require_get_or_post
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """Admins run the round here; the national team follows every council's progress."""
@@ -131,6 +134,7 @@ def _in_regions(responses, region_ids: set[int] | None):
     return responses.filter(organisation__region_id__in=region_ids)
 
 
+@require_get_or_post
 @login_required
 def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     """Preview a reminder to the leads of the councils on the round page's filters, then send it.
@@ -215,6 +219,7 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "assessments/reminder_new.html", ctx, status=400 if form.errors else 200)
 
 
+@require_safe
 @login_required
 def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     """Every reminder sent in the round, newest first."""
@@ -224,6 +229,7 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "assessments/reminders.html", {"round": rnd, "page": page})
 
 
+@require_safe
 @login_required
 def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> HttpResponse:
     """One reminder as it was written, and the address of every lead it went to."""
@@ -236,8 +242,8 @@ def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> Ht
     )
 
 
-@login_required
 @require_POST
+@login_required
 def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_admin(request.user, round_id)
     try:
@@ -251,6 +257,7 @@ def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("assessments:round", round_id=rnd.pk)
 
 
+@require_get_or_post
 @login_required
 def reopen(request: HttpRequest, response_id: int) -> HttpResponse:
     access.require_national_admin(request.user)

@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.broker import queries, services
 from diagnostic.broker.forms import AnswerForm, DisclosureForm, OutcomeForm, PartnerFilterForm
 from diagnostic.broker.models import Introduction, Outcome
 from diagnostic.frameworks.models import ValueCode
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.organisations.models import Organisation, OrganisationType, Region
 
 OPEN = (Introduction.Status.PROPOSED, Introduction.Status.ACCEPTED)
@@ -31,6 +31,7 @@ def _intro_rows(org: Organisation, intros, choices) -> list[dict]:
     return rows
 
 
+@require_safe
 @login_required
 def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
@@ -59,8 +60,8 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
 @require_POST
+@login_required
 def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     partner = Organisation.objects.filter(pk=_int_or_none(request.POST.get("partner"))).first()
@@ -89,6 +90,7 @@ def _int_or_none(value):
         return None
 
 
+@require_get_or_post
 @login_required
 def disclosure(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
@@ -140,6 +142,7 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
     ]  # fmt: skip
 
 
+@require_safe
 @login_required
 def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro = access.get_introduction_for_user(request.user, introduction_id)
@@ -169,8 +172,8 @@ def _own_side(request, introduction_id) -> tuple[Introduction, Organisation]:
     return intro, getattr(intro, intro.viewer_side)
 
 
-@login_required
 @require_POST
+@login_required
 def answer(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro, org = _own_side(request, introduction_id)
     form = AnswerForm(request.POST)
@@ -189,6 +192,7 @@ def answer(request: HttpRequest, introduction_id: int) -> HttpResponse:
     return redirect("broker:introduction", intro.pk)
 
 
+@require_get_or_post
 @login_required
 def outcome(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro, org = _own_side(request, introduction_id)

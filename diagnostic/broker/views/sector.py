@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts as analytics_charts
@@ -57,6 +57,7 @@ def _can_propose(user) -> bool:
     return access.is_national_admin(user) or bool(access.led_region_ids(user))
 
 
+@require_safe
 @login_required
 def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
@@ -82,8 +83,8 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "broker/plan.html", ctx)
 
 
-@login_required
 @require_POST
+@login_required
 def propose(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     if not _can_propose(request.user):
@@ -111,6 +112,7 @@ def propose(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("broker:introduction", intro.pk)
 
 
+@require_safe
 @login_required
 def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
@@ -130,6 +132,7 @@ def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
     })  # fmt: skip
 
 
+@require_safe
 @login_required
 def dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)

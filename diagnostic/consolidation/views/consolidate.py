@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.assessments import queries as assessment_queries
@@ -210,8 +210,8 @@ def _area_counts(rows: list[queries.Row], areas: list) -> list[dict]:
 
 
 # --- Views ----------------------------------------------------------------------------------------
+@require_safe
 @login_required
-@require_GET
 def consolidate(request: HttpRequest, response_id: int) -> HttpResponse:
     """Per value code: everyone's view side by side, the spread, the agreed answer, the decision
     in force and the comments; with filters and one action to adopt a level."""
@@ -224,8 +224,8 @@ def consolidate(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, template, ctx, status=status)
 
 
-@login_required
 @require_POST
+@login_required
 def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Adopt a level for one value code: the suggested one, or another with a reason.
 
@@ -323,8 +323,8 @@ def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     return render(request, "consolidation/consolidate.html", ctx, status=status)
 
 
+@require_safe
 @login_required
-@require_GET
 def analysis(request: HttpRequest, response_id: int) -> HttpResponse:
     """Levels by department and by role in each key area (chart and table), and who has
     contributed what."""

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.consolidation import queries, services
@@ -22,7 +22,7 @@ from diagnostic.consolidation.forms import AskForm, FinishedForm, SharingForm, V
 from diagnostic.consolidation.models import CONTRIBUTOR_FIELDS, Assignment, ContributorAnswer
 from diagnostic.frameworks.levels import scale_of
 from diagnostic.frameworks.models import LevelDescriptor
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 LOCKED = "This response can no longer be changed."
 
@@ -123,6 +123,7 @@ def _contribution_context(
     }
 
 
+@require_safe
 @login_required
 def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
     """What the contributor was asked about, their own views on it, and their progress."""
@@ -131,8 +132,8 @@ def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/contribution.html", ctx)
 
 
-@login_required
 @require_POST
+@login_required
 def finished(request: HttpRequest, response_id: int) -> HttpResponse:
     """The contributor says they have finished (or, again, that they have not)."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -156,8 +157,8 @@ def finished(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("consolidation:contribution", response_id=assignment.response_id)
 
 
-@login_required
 @require_POST
+@login_required
 def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Save one of the contributor's own views: HTMX autosave (fragments) or a plain post."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -225,6 +226,7 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
 
 
 # --- The lead: asking colleagues --------------------------------------------------------------------
+@require_safe
 @login_required
 def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
     """Everyone asked for their views, what about, and how far they have got."""
@@ -246,6 +248,7 @@ def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/contributors.html", ctx)
 
 
+@require_get_or_post
 @login_required
 def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     """Ask a colleague for their views: everything or chosen key areas, by a due date."""
@@ -286,6 +289,7 @@ def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/ask.html", ctx, status=400 if form.errors else 200)
 
 
+@require_get_or_post
 @login_required
 def remind(request: HttpRequest, response_id: int) -> HttpResponse:
     """Preview who would be reminded (GET), then email everyone who has not finished (POST)."""
@@ -310,8 +314,8 @@ def remind(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/remind.html", ctx)
 
 
-@login_required
 @require_POST
+@login_required
 def sharing(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead lets contributors see each other's views, or stops them."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -332,6 +336,7 @@ def sharing(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("consolidation:contributors", response_id=response.pk)
 
 
+@require_get_or_post
 @login_required
 def withdraw(request: HttpRequest, response_id: int, assignment_id: int) -> HttpResponse:
     """Stop asking a colleague (GET asks to confirm). Their views so far are kept."""

@@ -81,8 +81,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
 
-@require_safe
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Where a signed-in person starts: their roles, what they are asked for, what next."""
     from django.db.models import Q
@@ -104,8 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"asked": list(asked)})
 
 
-@require_POST
 @login_required
+@require_POST
 def switch_organisation(request: HttpRequest) -> HttpResponse:
     membership = access.get_membership_of_user(request.user, request.POST.get("membership"))
     request.session[SESSION_ACTIVE_KEY] = membership.organisation_id
@@ -161,8 +161,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- People in one organisation -------------------------------------------------------------
-@require_get_or_post
 @login_required
+@require_get_or_post
 def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The organisation's people and pending invitations; its lead can invite colleagues."""
     org = access.get_organisation_for_user(request.user, organisation_id, manage=True)
@@ -197,8 +197,8 @@ def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "accounts/people.html", ctx, status=400 if form.errors else 200)
 
 
-@require_POST
 @login_required
+@require_POST
 def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access.get_membership_for_manager(request.user, membership_id)
     form = ChangeRoleForm(request.POST)
@@ -216,8 +216,8 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     return _back_to_people(membership)
 
 
-@require_POST
 @login_required
+@require_POST
 def remove_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access.get_membership_for_manager(request.user, membership_id)
     try:
@@ -228,8 +228,8 @@ def remove_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     return _back_to_people(membership)
 
 
-@require_POST
 @login_required
+@require_POST
 def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     inv = access.get_invitation_for_manager(request.user, invitation_id)
     services.do_revoke_invitation(by=request.user, invitation=inv)
@@ -246,8 +246,8 @@ def _back_to_people(membership: Membership) -> HttpResponse:
 
 
 # --- National administration ----------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def manage_people(request: HttpRequest) -> HttpResponse:
     """National admins: everyone with a role, searchable, and invitations to any role."""
     access.require_national_admin(request.user)
@@ -271,8 +271,8 @@ def manage_people(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/manage_people.html", ctx)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def manage_invite(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
     form = InviteForm(posted(request), roles=list(Role))
@@ -299,8 +299,8 @@ def manage_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
     """Invite every council's lead from a CSV: upload, check, preview, then send."""
     access.require_national_admin(request.user)
@@ -323,8 +323,8 @@ def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
 
 
 # --- Personal data rights (issue 14) ---------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything held about the signed-in person, readable (and printable)."""
     from diagnostic.accounts import personal_data
@@ -333,8 +333,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/my_data.html", {"data": personal_data.about(request.user)})
 
 
-@require_safe
 @login_required
+@require_safe
 def my_data_json(request: HttpRequest) -> HttpResponse:
     """The same, as JSON to keep or reuse."""
     import json
@@ -348,8 +348,8 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def erase_person(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national admin erases a person's personal data (after a request from them)."""
     access.require_national_admin(request.user)

@@ -87,15 +87,15 @@ def results_context(
     return ctx
 
 
-@require_safe
 @login_required
+@require_safe
 def results(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     return render(request, "analytics/council_results.html", results_context(request, response))
 
 
-@require_safe
 @login_required
+@require_safe
 def report_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     """The results as a report for the council's leadership (the same content as the page)."""
     response = access.get_response_for_user(request.user, response_id)

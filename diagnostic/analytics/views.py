@@ -172,23 +172,23 @@ def _hide_cells(matrix: dict, keys=None) -> dict:
     return {**matrix, "rows": rows}
 
 
-@require_safe
 @login_required
+@require_safe
 def national(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     return _dashboard(request, national=True)
 
 
-@require_safe
 @login_required
+@require_safe
 def regional(request: HttpRequest, region_code: str) -> HttpResponse:
     region = access.get_region_for_user(request.user, region_code)
     # The national team sees a region with every figure; a regional lead with small cells hidden.
     return _dashboard(request, region=region, national=access.is_national(request.user))
 
 
-@require_safe
 @login_required
+@require_safe
 def my_region(request: HttpRequest) -> HttpResponse:
     regions = sorted(access.led_region_ids(request.user))
     if not regions:
@@ -210,8 +210,8 @@ def _drill_down(request):
     return form, rnd, scope, _national_view(request, scope)
 
 
-@require_safe
 @login_required
+@require_safe
 def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     """Drill-down: one key area's value codes, in the current filters."""
     form, rnd, scope, national = _drill_down(request)
@@ -240,8 +240,8 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     return render(request, "analytics/key_area.html", ctx)
 
 
-@require_safe
 @login_required
+@require_safe
 def value_code(request: HttpRequest, vc_id: int) -> HttpResponse:
     """Drill-down to the councils behind one value code, named only where allowed."""
     form, rnd, scope, national = _drill_down(request)
@@ -281,9 +281,9 @@ def _national_view(request, scope) -> bool:
     raise Http404
 
 
-@require_safe
 @login_required
 @cache_control(private=True, max_age=7 * 24 * 3600, immutable=True)
+@require_safe
 def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
     """A rendered chart for signed-in pages, by the hash of its spec signed for the person
     whose page it is on (`charts.url_for`). Public pages embed their charts inline instead."""
@@ -293,8 +293,8 @@ def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-@require_safe
 @login_required
+@require_safe
 def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
     """Every submitted response as one flat CSV or XLSX, for the national team's analysts."""
     from django.http import StreamingHttpResponse
@@ -318,8 +318,8 @@ def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpRespo
 
 
 # --- Publication and the public results ----------------------------------------------------------
-@require_get_or_post
 @login_required
+@require_get_or_post
 def publish(request: HttpRequest, round_id: int) -> HttpResponse:
     """Publish a closed round's national results, after a confirmation page; or withdraw them.
 

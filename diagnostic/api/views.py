@@ -35,9 +35,9 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return problem(request, "not-found", "There is no such API endpoint.")
 
 
-@require_get_or_post
 @never_cache
 @login_required
+@require_get_or_post
 def tokens(request: HttpRequest) -> HttpResponse:
     """The person's API tokens: make one (its secret shown once, on this response only), see
     them all with when each was last used, revoke one. Only for someone holding a role."""
@@ -63,8 +63,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "api/tokens.html", ctx, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     # The person's own tokens only: anyone else's is 404, like a token that does not exist.
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()

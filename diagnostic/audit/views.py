@@ -26,8 +26,8 @@ def _filtered(request: HttpRequest):
     return form, queries.events(**filters)
 
 
-@require_safe
 @login_required
+@require_safe
 def trail(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -40,8 +40,8 @@ def trail(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
-@require_safe
 @login_required
+@require_safe
 def trail_csv(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -81,8 +81,8 @@ def trail_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_safe
 @login_required
+@require_safe
 def response_trail(request: HttpRequest, response_id: int) -> HttpResponse:
     """A council's lead reads everything recorded about their response."""
     response = access.get_response_for_lead(request.user, response_id)

@@ -21,8 +21,8 @@ from diagnostic.organisations.models import Cluster, Organisation
 from diagnostic.organisations.queries import filter_register
 
 
-@require_safe
 @login_required
+@require_safe
 def register(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
     form = RegisterFilterForm(request.GET or None)
@@ -50,8 +50,8 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, template, ctx)
 
 
-@require_safe
 @login_required
+@require_safe
 def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = access.get_organisation_for_user(request.user, organisation_id)
     can_manage = access.role_in(request.user, org) == Role.LEAD or access.is_national_admin(
@@ -69,8 +69,8 @@ def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "organisations/detail.html", ctx)
 
 
-@require_safe
 @login_required
+@require_safe
 def clusters(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
     qs = Cluster.objects.select_related("region").annotate(size=Count("organisations"))
@@ -82,8 +82,8 @@ def clusters(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def cluster_edit(request: HttpRequest, cluster_id: int | None = None) -> HttpResponse:
     """Create a cluster, or change one (its name, description and member councils)."""
     cluster = (

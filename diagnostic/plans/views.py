@@ -33,8 +33,8 @@ def _plan_url(response, action=None) -> str:
     return f"{url}#action-{action.pk}" if action is not None else url
 
 
-@require_safe
 @login_required
+@require_safe
 def plan(request: HttpRequest, response_id: int) -> HttpResponse:
     """The plan grouped by status, the suggestions still open, and what can be carried forward."""
     response = access.get_action_plan_response(request.user, response_id)
@@ -66,8 +66,8 @@ def _suggestion_key(request: HttpRequest) -> str | None:
 GONE = "That suggestion is no longer offered: it was accepted or dismissed already, or the answers behind it have changed."
 
 
-@require_POST
 @login_required
+@require_POST
 def accept(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -85,8 +85,8 @@ def accept(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(_plan_url(response, action))
 
 
-@require_POST
 @login_required
+@require_POST
 def dismiss(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -105,8 +105,8 @@ def dismiss(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{_plan_url(response)}#suggestions")
 
 
-@require_POST
 @login_required
+@require_POST
 def restore(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_action_plan_response(request.user, response_id, write=True)
     key = _suggestion_key(request)
@@ -118,8 +118,8 @@ def restore(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{_plan_url(response)}#suggestions")
 
 
-@require_POST
 @login_required
+@require_POST
 def carry_forward(request: HttpRequest, response_id: int) -> HttpResponse:
     """Bring the previous round's plan into this one (the lead, once per action)."""
     response = access.get_action_plan_response(request.user, response_id, write=True)
@@ -180,8 +180,8 @@ def _form_page(request, response, form, codes, *, action=None, conflict=None, st
     return render(request, "plans/action_form.html", ctx, status=status)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead adds an action of their own."""
     response = access.get_action_plan_response(request.user, response_id, write=True)
@@ -207,8 +207,8 @@ def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
     return _form_page(request, response, form, codes, status=400 if form.errors else 200)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def edit_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Change an action. A change based on an old version is refused and both are shown."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -253,8 +253,8 @@ def edit_action(request: HttpRequest, response_id: int, action_id: int) -> HttpR
     return redirect(_plan_url(response, saved))
 
 
-@require_POST
 @login_required
+@require_POST
 def change_status(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """The plan page's quick status change."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -285,8 +285,8 @@ def change_status(request: HttpRequest, response_id: int, action_id: int) -> Htt
     return redirect(_plan_url(response, saved))
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def delete_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Ask, then remove an action. Dropping it instead keeps it on record."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -310,8 +310,8 @@ def delete_action(request: HttpRequest, response_id: int, action_id: int) -> Htt
 
 
 # --- Exports ----------------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def export(request: HttpRequest, response_id: int, fmt: str) -> HttpResponse:
     """The plan as CSV, XLSX or a committee paper (PDF), in the order the page shows it."""
     response = access.get_action_plan_response(request.user, response_id)

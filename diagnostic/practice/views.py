@@ -149,8 +149,8 @@ def guidance_file(request: HttpRequest, guidance_id: int) -> HttpResponse:
     return _download(g.file, g.original_name, g.content_type)
 
 
-@require_safe
 @login_required
+@require_safe
 def examples_for_response(request: HttpRequest, response_id: int) -> HttpResponse:
     """Published examples at the level above a council's answers (the action plan loads this)."""
     response = access.get_response_for_user(request.user, response_id)
@@ -162,8 +162,8 @@ def examples_for_response(request: HttpRequest, response_id: int) -> HttpRespons
 
 
 # --- The council's own case studies -----------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     """The council's case studies in every state, and invitations to write one up."""
     orgs = [m.organisation for m in access.organisation_memberships(request.user)]
@@ -191,8 +191,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/mine.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def new(request: HttpRequest) -> HttpResponse:
     """Start a case study unprompted, for the council the person leads."""
     org = access.get_organisation_for_user(request.user, request.POST.get("organisation"))
@@ -217,8 +217,8 @@ def _editor_context(cs, form, *, conflict=None, mine=None, attachment_form=None,
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     if not cs.is_editable:
@@ -251,8 +251,8 @@ def _saved_values(cs: CaseStudy) -> dict:
     }
 
 
-@require_POST
 @login_required
+@require_POST
 def save(request: HttpRequest, case_study_id: int) -> HttpResponse:
     """Save the draft: HTMX autosave (fragments) or a plain form post (redirect or the page)."""
     cs = access.get_case_study_for_lead(request.user, case_study_id)
@@ -301,8 +301,8 @@ def save(request: HttpRequest, case_study_id: int) -> HttpResponse:
     return render(request, "practice/edit.html", ctx, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def submit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     try:
@@ -319,8 +319,8 @@ def submit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     return redirect("practice:case_study", case_study_id=cs.pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def withdraw(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     form = WithdrawForm(request.POST)
@@ -334,8 +334,8 @@ def withdraw(request: HttpRequest, case_study_id: int) -> HttpResponse:
     return redirect("practice:mine")
 
 
-@require_POST
 @login_required
+@require_POST
 def add_attachment(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     form = AttachmentForm(request.POST, request.FILES)
@@ -356,8 +356,8 @@ def add_attachment(request: HttpRequest, case_study_id: int) -> HttpResponse:
     return render(request, "practice/edit.html", ctx, status=422)
 
 
-@require_POST
 @login_required
+@require_POST
 def remove_attachment(request: HttpRequest, case_study_id: int, attachment_id: int) -> HttpResponse:
     att = access.get_attachment_for_lead(request.user, case_study_id, attachment_id)
     try:
@@ -370,8 +370,8 @@ def remove_attachment(request: HttpRequest, case_study_id: int, attachment_id: i
 
 
 # --- Invitations, from the council's side -----------------------------------------------------
-@require_POST
 @login_required
+@require_POST
 def decline(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = access.get_write_up_invitation_for_lead(request.user, invitation_id)
     form = DeclineForm(request.POST)
@@ -388,8 +388,8 @@ def decline(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect("practice:mine")
 
 
-@require_POST
 @login_required
+@require_POST
 def write_up(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = access.get_write_up_invitation_for_lead(request.user, invitation_id)
     try:
@@ -401,16 +401,16 @@ def write_up(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 # --- Moderation -------------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def moderation(request: HttpRequest) -> HttpResponse:
     access.require_practice_moderator(request.user)
     queue = list(queries.moderation_queue(request.user))
     return render(request, "practice/moderation.html", {"queue": queue})
 
 
-@require_POST
 @login_required
+@require_POST
 def moderate(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_moderator(request.user, case_study_id)
     form = ModerationForm(request.POST)
@@ -463,8 +463,8 @@ def _round_for(request: HttpRequest):
     return Round.objects.exclude(status=Round.Status.DRAFT).order_by("-opens_on").first()
 
 
-@require_safe
 @login_required
+@require_safe
 def candidates(request: HttpRequest) -> HttpResponse:
     """Per value code: who could share practice, at what level, with what evidence."""
     access.require_practice_moderator(request.user)
@@ -475,8 +475,8 @@ def candidates(request: HttpRequest) -> HttpResponse:
                   {"round": rnd, "rounds": rounds, "groups": groups})  # fmt: skip
 
 
-@require_POST
 @login_required
+@require_POST
 def invite(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_practice(request.user, round_id)
     form = InviteForm(request.POST)
@@ -506,8 +506,8 @@ def invite(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 # --- Related guidance -------------------------------------------------------------------------
-@require_get_or_post
 @login_required
+@require_get_or_post
 def guidance(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     from diagnostic.practice.models import Guidance
@@ -529,8 +529,8 @@ def guidance(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/guidance.html", {"form": form, "items": items}, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def remove_guidance(request: HttpRequest, guidance_id: int) -> HttpResponse:
     g = access.get_guidance_for_curator(request.user, guidance_id)
     services.do_remove_guidance(guidance=g, by=request.user)

@@ -155,8 +155,8 @@ def value_code(request: HttpRequest, framework_code: str, version: str, code: st
     return render(request, "public/value_code.html", {"version": fv, "vc": vc})
 
 
-@require_safe
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with {"status": "ok"} when the database answers; 503 otherwise."""
     try:
@@ -190,8 +190,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 FAVICON = Path(__file__).resolve().parents[1] / "static" / "img" / "favicon.ico"
 
 
-@require_safe
 @cache_control(max_age=86400, public=True)
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     """The site icon at the address browsers and other clients ask for without a link."""
     return HttpResponse(FAVICON.read_bytes(), content_type="image/vnd.microsoft.icon")

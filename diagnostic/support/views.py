@@ -89,8 +89,8 @@ def _figures(rnd, scope, national):
                   compute)  # fmt: skip
 
 
-@require_safe
 @login_required
+@require_safe
 def focus(request: HttpRequest) -> HttpResponse:
     """Where to focus: the ranking, heat map, map and breakdowns."""
     form, rnd, scope, national = _focus(request)
@@ -108,8 +108,8 @@ def _item(rnd, by: str, item_id: int):
     return access.get_support_item(rnd, by, item_id)
 
 
-@require_safe
 @login_required
+@require_safe
 def councils(request: HttpRequest, item_id: int) -> HttpResponse:
     """Drill-down: the councils behind one ranked figure, named only where allowed."""
     form, rnd, scope, national = _focus(request)
@@ -153,8 +153,8 @@ def _manageable_regions(user):
     return Region.objects.filter(pk__in=access.led_region_ids(user))
 
 
-@require_safe
 @login_required
+@require_safe
 def advisers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     regions = _viewer_regions(request.user)
@@ -166,8 +166,8 @@ def advisers(request: HttpRequest) -> HttpResponse:
     return render(request, "support/advisers.html", ctx)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpResponse:
     access.require_support_manager(request.user)
     adviser = None
@@ -197,8 +197,8 @@ def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpRes
 
 
 # --- Offers -------------------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def offers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     rows = queries.offers_for(_viewer_regions(request.user))
@@ -206,8 +206,8 @@ def offers(request: HttpRequest) -> HttpResponse:
     return render(request, "support/offers.html", ctx)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     """Plan an offer from the ranking: the item and the councils needing support there come
     from the ranking's filters; the planner ticks which to invite, in one form."""
@@ -258,8 +258,8 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "support/offer_form.html", ctx)
 
 
-@require_safe
 @login_required
+@require_safe
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id)
     invitations = list(
@@ -282,8 +282,8 @@ def _can_manage(user, offer) -> bool:
     return True
 
 
-@require_POST
 @login_required
+@require_POST
 def offer_invite(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id, manage=True)
     councils, emails = services.do_send_invitations(by=request.user, offer=offer)
@@ -291,8 +291,8 @@ def offer_invite(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect("support:offer", offer_id=offer.pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def offer_attendance(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id, manage=True)
     invited = list(offer.invitations.exclude(status=Invitation.Status.CHOSEN)
@@ -307,8 +307,8 @@ def offer_attendance(request: HttpRequest, offer_id: int) -> HttpResponse:
     return redirect("support:offer", offer_id=offer.pk)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """A council's lead reads an invitation and accepts or declines it."""
     inv = access.get_support_invitation_for_lead(request.user, invitation_id)
@@ -327,8 +327,8 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return render(request, "support/invitation.html", {"invitation": inv, "offer": inv.offer})
 
 
-@require_safe
 @login_required
+@require_safe
 def my_invitations(request: HttpRequest) -> HttpResponse:
     """Support offered to the councils the user leads (invitations sent, newest first)."""
     rows = queries.invitations_for_lead(request.user)
@@ -336,8 +336,8 @@ def my_invitations(request: HttpRequest) -> HttpResponse:
 
 
 # --- Whether it helped ----------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def effect(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     national = access.is_national(request.user)
@@ -356,8 +356,8 @@ def effect(request: HttpRequest) -> HttpResponse:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@require_safe
 @login_required
+@require_safe
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     form, rnd, scope, national = _focus(request)
     if rnd is None:
@@ -370,8 +370,8 @@ def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_safe
 @login_required
+@require_safe
 def offers_xlsx(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     rows = list(queries.offers_for(_viewer_regions(request.user)))

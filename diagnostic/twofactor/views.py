@@ -35,8 +35,8 @@ def _qr_svg(url: str) -> str:
                                                  omitsize=False, title="QR code of the key")  # fmt: skip
 
 
-@require_safe
 @login_required
+@require_safe
 def status(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "twofactor/status.html", {
@@ -46,8 +46,8 @@ def status(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def set_up(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: scan the key, type a code, keep the recovery codes.
 
@@ -89,8 +89,8 @@ def set_up(request: HttpRequest) -> HttpResponse:
     }, status=status_code)  # fmt: skip
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step after the password."""
     user = request.user
@@ -123,8 +123,8 @@ def verify(request: HttpRequest) -> HttpResponse:
                   {"form": form, "next": request.GET.get("next", "")}, status=status_code)  # fmt: skip
 
 
-@require_POST
 @login_required
+@require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     if services.authenticator_of(request.user) is None:
         raise Http404
@@ -133,8 +133,8 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
                   {"codes": codes, "next": reverse("twofactor:status")})  # fmt: skip
 
 
-@require_POST
 @login_required
+@require_POST
 def remove(request: HttpRequest) -> HttpResponse:
     try:
         services.do_remove(user=request.user)
@@ -146,8 +146,8 @@ def remove(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("twofactor:status"))
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national admin resets someone's second factor (recorded in the audit trail)."""
     access.require_national_admin(request.user)

@@ -28,8 +28,8 @@ def _can_write(request: HttpRequest, response) -> bool:
     return access.role_in(request.user, response.organisation) == Role.LEAD and response.is_editable
 
 
-@require_safe
 @login_required
+@require_safe
 def my_assessment(request: HttpRequest) -> HttpResponse:
     """The active organisation's current response, or a page saying there is none."""
     membership = request.membership
@@ -60,8 +60,8 @@ def _contributor_home(request: HttpRequest, response) -> HttpResponse:
     return redirect("consolidation:contribution", response_id=response.pk)
 
 
-@require_safe
 @login_required
+@require_safe
 def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
     """The organisation's home for one round: deadline, progress, contributors, next step."""
     try:
@@ -124,8 +124,8 @@ def _colleagues_views(response) -> dict:
     return out
 
 
-@require_POST
 @login_required
+@require_POST
 def start_from_previous(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead copies the last round's submitted answers into an empty draft."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -151,8 +151,8 @@ def start_from_previous(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("assessments:response", response_id=response.pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def confirm_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
     """The lead confirms, as they are, every carried-forward answer in one key area."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -205,8 +205,8 @@ def _form_for(item: queries.Item, scale: LevelScale) -> AnswerForm:
     return AnswerForm(initial=initial, prefix=item.value_code.code, scale=scale)
 
 
-@require_safe
 @login_required
+@require_safe
 def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
     """The questionnaire for one key area: every value code with its level descriptors."""
     response = access.get_response_for_user(request.user, response_id)
@@ -217,8 +217,8 @@ def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpR
     )
 
 
-@require_safe
 @login_required
+@require_safe
 def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     after = int(request.GET.get("after", 0)) if request.GET.get("after", "").isdigit() else 0
@@ -230,8 +230,8 @@ def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect(f"{url}#vc-{vc.code}")
 
 
-@require_POST
 @login_required
+@require_POST
 def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Save one answer: HTMX autosave (returns fragments) or a plain form post (redirects)."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -293,8 +293,8 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
     return render(request, "assessments/answer_area.html", ctx, status=status)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def details(request: HttpRequest, response_id: int) -> HttpResponse:
     """Responsible officer, organisation profile, consent and sign-off."""
     response = access.get_response_for_user(request.user, response_id)
@@ -328,8 +328,8 @@ def details(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "assessments/details.html", ctx, status=400 if form.errors else 200)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def submit(request: HttpRequest, response_id: int) -> HttpResponse:
     """Check what is missing, then (the lead only) submit."""
     response = access.get_response_for_user(request.user, response_id)

@@ -37,16 +37,16 @@ def _with_counts(qs):
     )
 
 
-@require_safe
 @login_required
+@require_safe
 def rounds(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     qs = _with_counts(Round.objects.select_related("framework_version", "publication"))
     return render(request, "assessments/rounds.html", {"rounds": qs})
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def round_new(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
     form = RoundForm(posted(request))
@@ -74,8 +74,8 @@ def _filter_query(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """Admins run the round here; the national team follows every council's progress."""
     rnd = access.get_round_for_tracking(request.user, round_id)
@@ -134,8 +134,8 @@ def _in_regions(responses, region_ids: set[int] | None):
     return responses.filter(organisation__region_id__in=region_ids)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     """Preview a reminder to the leads of the councils on the round page's filters, then send it.
 
@@ -219,8 +219,8 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "assessments/reminder_new.html", ctx, status=400 if form.errors else 200)
 
 
-@require_safe
 @login_required
+@require_safe
 def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     """Every reminder sent in the round, newest first."""
     rnd = access.get_round_for_admin(request.user, round_id)
@@ -229,8 +229,8 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "assessments/reminders.html", {"round": rnd, "page": page})
 
 
-@require_safe
 @login_required
+@require_safe
 def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> HttpResponse:
     """One reminder as it was written, and the address of every lead it went to."""
     reminder = access.get_reminder_for_admin(request.user, round_id, reminder_id)
@@ -242,8 +242,8 @@ def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> Ht
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_admin(request.user, round_id)
     try:
@@ -257,8 +257,8 @@ def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("assessments:round", round_id=rnd.pk)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def reopen(request: HttpRequest, response_id: int) -> HttpResponse:
     access.require_national_admin(request.user)
     response = access.get_response_for_user(request.user, response_id)

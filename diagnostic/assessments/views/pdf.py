@@ -90,8 +90,8 @@ def _views_appendix(response: Response, level_by_number: dict) -> dict:
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def response_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     with_views = request.GET.get("appendix") == APPENDIX_VIEWS

@@ -31,8 +31,8 @@ def _intro_rows(org: Organisation, intros, choices) -> list[dict]:
     return rows
 
 
-@require_safe
 @login_required
+@require_safe
 def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     rnd, org = response.round, response.organisation
@@ -60,8 +60,8 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     })  # fmt: skip
 
 
-@require_POST
 @login_required
+@require_POST
 def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     partner = Organisation.objects.filter(pk=_int_or_none(request.POST.get("partner"))).first()
@@ -90,8 +90,8 @@ def _int_or_none(value):
         return None
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def disclosure(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     current = queries.visibility_of(response.round_id, response.organisation_id)
@@ -142,8 +142,8 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
     ]  # fmt: skip
 
 
-@require_safe
 @login_required
+@require_safe
 def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro = access.get_introduction_for_user(request.user, introduction_id)
     ctx = {"intro": intro, "round": intro.round}
@@ -172,8 +172,8 @@ def _own_side(request, introduction_id) -> tuple[Introduction, Organisation]:
     return intro, getattr(intro, intro.viewer_side)
 
 
-@require_POST
 @login_required
+@require_POST
 def answer(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro, org = _own_side(request, introduction_id)
     form = AnswerForm(request.POST)
@@ -192,8 +192,8 @@ def answer(request: HttpRequest, introduction_id: int) -> HttpResponse:
     return redirect("broker:introduction", intro.pk)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def outcome(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro, org = _own_side(request, introduction_id)
     if not intro.both_accepted:

@@ -57,8 +57,8 @@ def _can_propose(user) -> bool:
     return access.is_national_admin(user) or bool(access.led_region_ids(user))
 
 
-@require_safe
 @login_required
+@require_safe
 def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     form, region, cluster, ids, where = _scope(request, rnd)
@@ -83,8 +83,8 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "broker/plan.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def propose(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     if not _can_propose(request.user):
@@ -112,8 +112,8 @@ def propose(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("broker:introduction", intro.pk)
 
 
-@require_safe
 @login_required
+@require_safe
 def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     form, region, cluster, ids, where = _scope(request, rnd)
@@ -132,8 +132,8 @@ def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
     })  # fmt: skip
 
 
-@require_safe
 @login_required
+@require_safe
 def dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     national = access.is_national(request.user)

@@ -210,8 +210,8 @@ def _area_counts(rows: list[queries.Row], areas: list) -> list[dict]:
 
 
 # --- Views ----------------------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def consolidate(request: HttpRequest, response_id: int) -> HttpResponse:
     """Per value code: everyone's view side by side, the spread, the agreed answer, the decision
     in force and the comments; with filters and one action to adopt a level."""
@@ -224,8 +224,8 @@ def consolidate(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, template, ctx, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Adopt a level for one value code: the suggested one, or another with a reason.
 
@@ -323,8 +323,8 @@ def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     return render(request, "consolidation/consolidate.html", ctx, status=status)
 
 
-@require_safe
 @login_required
+@require_safe
 def analysis(request: HttpRequest, response_id: int) -> HttpResponse:
     """Levels by department and by role in each key area (chart and table), and who has
     contributed what."""

@@ -123,8 +123,8 @@ def _contribution_context(
     }
 
 
-@require_safe
 @login_required
+@require_safe
 def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
     """What the contributor was asked about, their own views on it, and their progress."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -132,8 +132,8 @@ def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/contribution.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def finished(request: HttpRequest, response_id: int) -> HttpResponse:
     """The contributor says they have finished (or, again, that they have not)."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -157,8 +157,8 @@ def finished(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("consolidation:contribution", response_id=assignment.response_id)
 
 
-@require_POST
 @login_required
+@require_POST
 def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
     """Save one of the contributor's own views: HTMX autosave (fragments) or a plain post."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -226,8 +226,8 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
 
 
 # --- The lead: asking colleagues --------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
     """Everyone asked for their views, what about, and how far they have got."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -248,8 +248,8 @@ def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/contributors.html", ctx)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     """Ask a colleague for their views: everything or chosen key areas, by a due date."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -289,8 +289,8 @@ def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/ask.html", ctx, status=400 if form.errors else 200)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def remind(request: HttpRequest, response_id: int) -> HttpResponse:
     """Preview who would be reminded (GET), then email everyone who has not finished (POST)."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -314,8 +314,8 @@ def remind(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(request, "consolidation/remind.html", ctx)
 
 
-@require_POST
 @login_required
+@require_POST
 def sharing(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead lets contributors see each other's views, or stops them."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -336,8 +336,8 @@ def sharing(request: HttpRequest, response_id: int) -> HttpResponse:
     return redirect("consolidation:contributors", response_id=response.pk)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def withdraw(request: HttpRequest, response_id: int, assignment_id: int) -> HttpResponse:
     """Stop asking a colleague (GET asks to confirm). Their views so far are kept."""
     assignment = access.get_assignment_for_lead(request.user, response_id, assignment_id)

@@ -67,8 +67,8 @@ class DecisionForm(forms.Form):
 
 
 # --- The lead -------------------------------------------------------------------------------
-@require_get_or_post
 @login_required
+@require_get_or_post
 def request_sign_off(request: HttpRequest, response_id: int) -> HttpResponse:
     """Ask a senior officer to approve the response; the history of requests."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -110,8 +110,8 @@ def request_sign_off(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def withdraw_sign_off(request: HttpRequest, response_id: int, request_id: int) -> HttpResponse:
     """Withdraw a request still waiting: its link stops working."""
     req = access.get_sign_off_request_for_lead(request.user, response_id, request_id)

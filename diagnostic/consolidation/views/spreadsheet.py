@@ -47,8 +47,8 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 
 # --- Downloads ----------------------------------------------------------------------------------
-@require_safe
 @login_required
+@require_safe
 def response_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
     """The agreed answers as a workbook, for anyone who may read them."""
     response = access.get_response_for_user(request.user, response_id)
@@ -63,8 +63,8 @@ def response_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
     return _xlsx(data, sheets.filename(response, "agreed answers"))
 
 
-@require_safe
 @login_required
+@require_safe
 def contribution_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
     """A contributor's own views, on the value codes they were asked about, as a workbook."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -77,8 +77,8 @@ def contribution_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 # --- Uploads ------------------------------------------------------------------------------------
-@require_get_or_post
 @login_required
+@require_get_or_post
 def response_upload(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead uploads the agreed answers' workbook back."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -98,8 +98,8 @@ def response_upload(request: HttpRequest, response_id: int) -> HttpResponse:
     return _upload(request, response, sheets.scope_of_response(response), page, store)
 
 
-@require_get_or_post
 @login_required
+@require_get_or_post
 def contribution_upload(request: HttpRequest, response_id: int) -> HttpResponse:
     """A contributor uploads their own views' workbook back."""
     assignment = access.get_contribution_for_user(request.user, response_id)

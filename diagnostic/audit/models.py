@@ -60,3 +60,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events cannot be deleted")
+
+    @property
+    def label(self) -> str:
+        """What happened, in words (`audit/labels.py`)."""
+        from diagnostic.audit.labels import label_for
+
+        return label_for(self.action)

@@ -206,3 +206,11 @@ class OneNarrowPathTests(ConsolidationTestCase):
         self.assertEqual(
             AuditEvent.objects.filter(action="audit.person_scrubbed").get().detail, {"events": 1}
         )
+
+
+class PrivacyPageTests(ConsolidationTestCase):
+    def test_the_privacy_page_says_what_erasure_replaces(self):
+        r = self.client.get(reverse("public:privacy"))
+        self.assertContains(r, "in the audit trail's records")
+        self.assertContains(r, "nothing we keep names them any more")
+        self.assertContains(r, "the only change ever made to the trail")

@@ -28,6 +28,10 @@ def usable(replacements: dict[str, str]) -> dict[str, str]:
 
 
 def _pattern(old: str) -> re.Pattern:
+    """`old` as a whole word; an email also not inside a longer one (bob.alice@x.org,
+    alice@x.org.uk), though it may end a sentence."""
+    if "@" in old:
+        return re.compile(rf"(?<![\w.+-]){re.escape(old)}(?![\w-]|\.\w)", re.IGNORECASE)
     return re.compile(rf"(?<!\w){re.escape(old)}(?!\w)", re.IGNORECASE)
 
 

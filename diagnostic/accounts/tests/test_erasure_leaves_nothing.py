@@ -149,8 +149,12 @@ class ErasureLeavesNothingTests(ConsolidationTestCase):
         self.touch_alice_everywhere()
         do_invite(by=self.charlie, email="marsha@example.org", full_name="Marsha Alicea",
                   role=Role.VIEWER, organisation=self.council_b)  # fmt: skip
+        record("test.note", actor=self.bob, note="Write to bob.alice@example.org or "
+               "alice@example.org.uk, not alice@example.org.")  # fmt: skip
         self.erase()
         after = database_dump()
+        self.assertIn(f"write to bob.alice@example.org or alice@example.org.uk, not "
+                      f"{erased_email(self.alice)}.", after)  # fmt: skip
         self.assertIn("marsha@example.org", after)
         self.assertIn("marsha alicea", after)
         self.assertIn("bob@example.org", after)

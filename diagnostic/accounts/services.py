@@ -418,7 +418,10 @@ def do_erase_person(*, by: User, user: User) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from diagnostic.accounts.sessions import end_sessions_of
+    from diagnostic.api.models import ApiToken
+    from diagnostic.audit.services import scrub_person
     from diagnostic.consolidation.models import Assignment
+    from diagnostic.lib.erasure import scrub_everywhere
     from diagnostic.twofactor.models import RecoveryCode
 
     access.require_national_admin(by)
@@ -440,6 +443,13 @@ def do_erase_person(*, by: User, user: User) -> dict:
     Assignment.objects.filter(models_q_user_or_email(user, email)).update(
         full_name=FORMER_COLLEAGUE, email=erased_email(user)
     )
+    removed["api_tokens"] = ApiToken.objects.filter(user=user).delete()[0]
+    # Their email and name wherever else they were written down (a sign-off request, a
+    # council's officer, an action's owner, a comment, an adviser) and in the audit trail's
+    # details, through its one narrow path (docs/decisions/0030-erasure-leaves-no-personal-data.md).
+    replacements = {email: erased_email(user), user.full_name: FORMER_COLLEAGUE}
+    removed["texts_rewritten"] = sum(scrub_everywhere(replacements).values())
+    removed["audit_events_rewritten"] = scrub_person(replacements=replacements)
     user.full_name = FORMER_COLLEAGUE
     user.email = erased_email(user)
     user.job_title = ""

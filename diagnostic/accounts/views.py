@@ -12,8 +12,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access, services
 from diagnostic.accounts.forms import (
@@ -26,7 +27,7 @@ from diagnostic.accounts.forms import (
 from diagnostic.accounts.middleware import SESSION_ACTIVE_KEY
 from diagnostic.accounts.models import Invitation, Membership, Role, User
 from diagnostic.audit.services import record
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.lib.problems import InvalidFile
 
 
@@ -45,7 +46,9 @@ def landing_for(user: User) -> str:
     return reverse("accounts:home")
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class SignInView(auth_views.LoginView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
@@ -56,24 +59,30 @@ class SignInView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
+@method_decorator(require_POST, name="dispatch")
 class SignOutView(auth_views.LogoutView):
-    http_method_names = ["post", "options"]
+    http_method_names = ["post"]
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_sent")
 
 
+@method_decorator(require_get_or_post, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    http_method_names = ["get", "head", "post"]
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_done")
     post_reset_login = False
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Where a signed-in person starts: their roles, what they are asked for, what next."""
     from django.db.models import Q
@@ -107,6 +116,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect(next_url)
 
 
+@require_get_or_post
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: create an account, or add the role to the signed-in account."""
     inv = access.get_invitation_by_token(token)
@@ -152,6 +162,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- People in one organisation -------------------------------------------------------------
 @login_required
+@require_get_or_post
 def people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The organisation's people and pending invitations; its lead can invite colleagues."""
     org = access.get_organisation_for_user(request.user, organisation_id, manage=True)
@@ -236,6 +247,7 @@ def _back_to_people(membership: Membership) -> HttpResponse:
 
 # --- National administration ----------------------------------------------------------------
 @login_required
+@require_safe
 def manage_people(request: HttpRequest) -> HttpResponse:
     """National admins: everyone with a role, searchable, and invitations to any role."""
     access.require_national_admin(request.user)
@@ -260,6 +272,7 @@ def manage_people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def manage_invite(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
     form = InviteForm(posted(request), roles=list(Role))
@@ -287,6 +300,7 @@ def manage_invite(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
     """Invite every council's lead from a CSV: upload, check, preview, then send."""
     access.require_national_admin(request.user)
@@ -310,7 +324,7 @@ def manage_bulk_invite(request: HttpRequest) -> HttpResponse:
 
 # --- Personal data rights (issue 14) ---------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything held about the signed-in person, readable (and printable)."""
     from diagnostic.accounts import personal_data
@@ -320,7 +334,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_data_json(request: HttpRequest) -> HttpResponse:
     """The same, as JSON to keep or reuse."""
     import json
@@ -335,7 +349,7 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def erase_person(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national admin erases a person's personal data (after a request from them)."""
     access.require_national_admin(request.user)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts, council
@@ -87,12 +88,14 @@ def results_context(
 
 
 @login_required
+@require_safe
 def results(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     return render(request, "analytics/council_results.html", results_context(request, response))
 
 
 @login_required
+@require_safe
 def report_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     """The results as a report for the council's leadership (the same content as the page)."""
     response = access.get_response_for_user(request.user, response_id)

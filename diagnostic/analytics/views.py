@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts, queries, services, suppression
@@ -22,6 +23,7 @@ from diagnostic.assessments.models import Round
 from diagnostic.audit.services import record
 from diagnostic.frameworks.levels import scale_for
 from diagnostic.frameworks.models import Theme
+from diagnostic.lib.http import require_get_or_post
 from diagnostic.lib.spreadsheets import neutralise_row, neutralise_sheet
 
 
@@ -171,12 +173,14 @@ def _hide_cells(matrix: dict, keys=None) -> dict:
 
 
 @login_required
+@require_safe
 def national(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     return _dashboard(request, national=True)
 
 
 @login_required
+@require_safe
 def regional(request: HttpRequest, region_code: str) -> HttpResponse:
     region = access.get_region_for_user(request.user, region_code)
     # The national team sees a region with every figure; a regional lead with small cells hidden.
@@ -184,6 +188,7 @@ def regional(request: HttpRequest, region_code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_region(request: HttpRequest) -> HttpResponse:
     regions = sorted(access.led_region_ids(request.user))
     if not regions:
@@ -206,6 +211,7 @@ def _drill_down(request):
 
 
 @login_required
+@require_safe
 def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
     """Drill-down: one key area's value codes, in the current filters."""
     form, rnd, scope, national = _drill_down(request)
@@ -235,6 +241,7 @@ def key_area(request: HttpRequest, area_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def value_code(request: HttpRequest, vc_id: int) -> HttpResponse:
     """Drill-down to the councils behind one value code, named only where allowed."""
     form, rnd, scope, national = _drill_down(request)
@@ -276,6 +283,7 @@ def _national_view(request, scope) -> bool:
 
 @login_required
 @cache_control(private=True, max_age=7 * 24 * 3600, immutable=True)
+@require_safe
 def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
     """A rendered chart for signed-in pages, by the hash of its spec signed for the person
     whose page it is on (`charts.url_for`). Public pages embed their charts inline instead."""
@@ -286,6 +294,7 @@ def chart_svg(request: HttpRequest, digest: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
     """Every submitted response as one flat CSV or XLSX, for the national team's analysts."""
     from django.http import StreamingHttpResponse
@@ -310,6 +319,7 @@ def export_responses(request: HttpRequest, round_id: int, fmt: str) -> HttpRespo
 
 # --- Publication and the public results ----------------------------------------------------------
 @login_required
+@require_get_or_post
 def publish(request: HttpRequest, round_id: int) -> HttpResponse:
     """Publish a closed round's national results, after a confirmation page; or withdraw them.
 
@@ -345,6 +355,7 @@ def _public_round(round_id=None):
     return access.get_published_round(round_id)
 
 
+@require_safe
 def public_results(request: HttpRequest, round_id: int | None = None) -> HttpResponse:
     rnd, published = _public_round(round_id)
     ctx = {"round": rnd, "published": published}
@@ -434,6 +445,7 @@ def _public_rows(figures: dict) -> list[list]:
     return rows
 
 
+@require_safe
 def public_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd, _ = _public_round(round_id)
     figures = cached("public", rnd.pk, (), lambda: public_figures(rnd))
@@ -446,6 +458,7 @@ def public_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     return response
 
 
+@require_safe
 def public_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     from openpyxl import Workbook
 

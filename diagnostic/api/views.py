@@ -9,16 +9,17 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.api import services
 from diagnostic.api.forms import TokenForm
 from diagnostic.api.models import ApiToken
 from diagnostic.api.problems import KINDS, problem
+from diagnostic.lib.http import require_get_or_post
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """/api/v1/: where the description and the reference are."""
     return JsonResponse(
@@ -36,6 +37,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_get_or_post
 def tokens(request: HttpRequest) -> HttpResponse:
     """The person's API tokens: make one (its secret shown once, on this response only), see
     them all with when each was last used, revoke one. Only for someone holding a role."""
@@ -73,6 +75,7 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("apiweb:tokens")
 
 
+@require_safe
 def reference(request: HttpRequest) -> HttpResponse:
     """The API reference, drawn from the OpenAPI description (no script, so CSP holds)."""
     from diagnostic.api.api import api

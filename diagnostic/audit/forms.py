@@ -1,5 +1,6 @@
 from django import forms
 
+from diagnostic.audit.labels import label_for
 from diagnostic.audit.models import AuditEvent
 from diagnostic.lib.http import date_input
 from diagnostic.organisations.models import Organisation
@@ -19,7 +20,9 @@ class TrailFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", "Anything")] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", "Anything")] + sorted(
+            ((a, label_for(a)) for a in actions), key=lambda choice: choice[1]
+        )
         used = AuditEvent.objects.exclude(organisation=None).values("organisation_id")
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=used).order_by(
             "name"

@@ -18,6 +18,15 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AppendOnly("audit events cannot be changed")
 
+    def _erase_from_details(self, changed: dict[int, dict]) -> int:
+        """The one change the trail allows: an erased person's email and name taken out of
+        events' details (UK GDPR Article 17). Only `audit.services.scrub_person` calls it
+        (tested); it changes `detail` and nothing else. Returns how many events changed."""
+        base = super()
+        for pk, detail in changed.items():
+            models.QuerySet.update(base.filter(pk=pk), detail=detail)
+        return len(changed)
+
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -51,3 +60,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events cannot be deleted")
+
+    @property
+    def label(self) -> str:
+        """What happened, in words (`audit/labels.py`)."""
+        from diagnostic.audit.labels import label_for
+
+        return label_for(self.action)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
+from diagnostic.audit.labels import LABELS
 from diagnostic.audit.models import AuditEvent
 
 # Keys of `detail` that say which object or version, not what changed.
@@ -37,6 +38,7 @@ def events(*, q: str = "", action: str = "", organisation_id: int | None = None,
     if q:
         qs = qs.annotate(detail_text=Cast("detail", TextField())).filter(
             Q(action__icontains=q)
+            | Q(action__in=[code for code, label in LABELS.items() if q.lower() in label.lower()])
             | Q(actor__full_name__icontains=q)
             | Q(actor__email__icontains=q)
             | Q(organisation__name__icontains=q)
@@ -119,15 +121,15 @@ def _as_is(detail: dict) -> list[Change]:
     return [Change(k, None, v) for k, v in sorted(detail.items())]
 
 
-CSV_COLUMNS = ["when_utc", "who", "who_email", "action", "council", "object_type", "object_id",
-               "field", "before", "after"]  # fmt: skip
+CSV_COLUMNS = ["when_utc", "who", "who_email", "what", "action", "council", "object_type",
+               "object_id", "field", "before", "after"]  # fmt: skip
 
 
 def csv_rows(events_with_changes):
     """One row per change (an event with no change gives one row)."""
     for e, changes in events_with_changes:
         base = [e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor.full_name if e.actor else "",
-                e.actor.email if e.actor else "", e.action,
+                e.actor.email if e.actor else "", e.label, e.action,
                 e.organisation.name if e.organisation else "", e.object_type, e.object_id]  # fmt: skip
         if not changes:
             yield base + ["", "", ""]

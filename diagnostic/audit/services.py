@@ -25,3 +25,26 @@ def record(
         object_id=object_id,
         detail=detail,
     )
+
+
+def scrub_person(*, replacements: dict[str, str]) -> int:
+    """Replace an erased person's email and name wherever they appear in events' details
+    (each key of `replacements` by its value, case-insensitively, as a whole word), leaving
+    every other field of every event as it was: the only change the trail allows (ASVS 14.2.4,
+    UK GDPR Article 17). Called from the erasure in a transaction; records one event saying how
+    many changed (without the email or name). Returns that number."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from diagnostic.lib.erasure import replace_in, text_filter, usable
+
+    replacements = usable(replacements)
+    changed = {}
+    events = AuditEvent.objects.annotate(_text_detail=Cast("detail", TextField()))
+    for event in events.filter(text_filter("detail", replacements)).only("detail"):
+        detail = replace_in(event.detail, replacements)
+        if detail != event.detail:
+            changed[event.pk] = detail
+    count = AuditEvent.objects.all()._erase_from_details(changed)
+    record("audit.person_scrubbed", events=count)
+    return count

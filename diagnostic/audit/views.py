@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.audit import queries
@@ -27,7 +27,7 @@ def _filtered(request: HttpRequest):
 
 
 @login_required
-@require_GET
+@require_safe
 def trail(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -41,7 +41,7 @@ def trail(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def trail_csv(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     form, qs = _filtered(request)
@@ -82,7 +82,7 @@ def trail_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def response_trail(request: HttpRequest, response_id: int) -> HttpResponse:
     """A council's lead reads everything recorded about their response."""
     response = access.get_response_for_lead(request.user, response_id)

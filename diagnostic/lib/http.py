@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.views.decorators.http import require_http_methods
 
 
 def posted(request: HttpRequest):
@@ -11,3 +12,8 @@ def date_input():
     from django import forms
 
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# A view that shows a form and takes it back: GET (and HEAD) and POST, nothing else (ASVS 3.5.3, 13.4.4).
+# Read-only views use Django's `require_safe` (GET, HEAD); actions `require_POST`.
+require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])

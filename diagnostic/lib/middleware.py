@@ -65,9 +65,11 @@ API_PREFIX = "/api/"
 
 class AllowedMethodsMiddleware:
     """Answer 405 to every method no page here uses: TRACE, OPTIONS, PUT, PATCH, DELETE,
-    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). The JSON API under /api/ answers methods
-    itself (its operations name theirs; any other gets a problem-details 405). GET-only and POST-only views say so
-    themselves with `require_GET` / `require_POST`."""
+    CONNECT and made-up ones (ASVS 13.4.4, 4.1.1). A backstop: every view names its own
+    methods (`require_safe`, `require_POST`, `lib.http.require_get_or_post`) and refuses the
+    rest itself with its own `Allow` (lib/tests/test_methods_and_caching.py, decision 0030).
+    The JSON API under /api/ answers methods itself (its operations name theirs; any other
+    gets a problem-details 405)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

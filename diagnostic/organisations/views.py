@@ -10,10 +10,11 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.organisations import services
 from diagnostic.organisations.forms import ClusterForm, RegisterFilterForm
 from diagnostic.organisations.models import Cluster, Organisation
@@ -21,6 +22,7 @@ from diagnostic.organisations.queries import filter_register
 
 
 @login_required
+@require_safe
 def register(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
     form = RegisterFilterForm(request.GET or None)
@@ -55,6 +57,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = access.get_organisation_for_user(request.user, organisation_id)
     can_manage = access.role_in(request.user, org) == Role.LEAD or access.is_national_admin(
@@ -73,6 +76,7 @@ def detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def clusters(request: HttpRequest) -> HttpResponse:
     access.require_register_reader(request.user)
     qs = Cluster.objects.select_related("region").annotate(size=Count("organisations"))
@@ -85,6 +89,7 @@ def clusters(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def cluster_edit(request: HttpRequest, cluster_id: int | None = None) -> HttpResponse:
     """Create a cluster, or change one (its name, description and member councils)."""
     cluster = (

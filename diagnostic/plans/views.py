@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.audit.services import record
 from diagnostic.frameworks.models import ValueCode
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.plans import exports, queries, services
 from diagnostic.plans.forms import ActionForm, StatusForm, SuggestionForm, VersionForm
 from diagnostic.plans.models import Status
@@ -34,6 +34,7 @@ def _plan_url(response, action=None) -> str:
 
 
 @login_required
+@require_safe
 def plan(request: HttpRequest, response_id: int) -> HttpResponse:
     """The plan grouped by status, the suggestions still open, and what can be carried forward."""
     response = access.get_action_plan_response(request.user, response_id)
@@ -180,6 +181,7 @@ def _form_page(request, response, form, codes, *, action=None, conflict=None, st
 
 
 @login_required
+@require_get_or_post
 def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead adds an action of their own."""
     response = access.get_action_plan_response(request.user, response_id, write=True)
@@ -206,6 +208,7 @@ def new_action(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def edit_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Change an action. A change based on an old version is refused and both are shown."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -283,6 +286,7 @@ def change_status(request: HttpRequest, response_id: int, action_id: int) -> Htt
 
 
 @login_required
+@require_get_or_post
 def delete_action(request: HttpRequest, response_id: int, action_id: int) -> HttpResponse:
     """Ask, then remove an action. Dropping it instead keeps it on record."""
     action = access.get_action_for_user(request.user, response_id, action_id, write=True)
@@ -307,7 +311,7 @@ def delete_action(request: HttpRequest, response_id: int, action_id: int) -> Htt
 
 # --- Exports ----------------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def export(request: HttpRequest, response_id: int, fmt: str) -> HttpResponse:
     """The plan as CSV, XLSX or a committee paper (PDF), in the order the page shows it."""
     response = access.get_action_plan_response(request.user, response_id)

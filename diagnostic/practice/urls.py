@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from diagnostic.practice import views
 from diagnostic.practice.feeds import NewCaseStudies
@@ -10,7 +11,7 @@ CS = "good-practice/<int:case_study_id>"
 urlpatterns = [
     path("good-practice/", views.library, name="library"),
     path("good-practice.csv", views.library_csv, name="library_csv"),
-    path("good-practice/feed/", NewCaseStudies(), name="feed"),
+    path("good-practice/feed/", require_safe(NewCaseStudies()), name="feed"),
     path("good-practice/yours/", views.mine, name="mine"),
     path("good-practice/new/", views.new, name="new"),
     path("good-practice/moderation/", views.moderation, name="moderation"),

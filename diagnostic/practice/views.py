@@ -18,12 +18,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.assessments.models import Round
 from diagnostic.frameworks.models import ValueCode
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.lib.spreadsheets import neutralise_row
 from diagnostic.practice import queries, services
 from diagnostic.practice.forms import (
@@ -65,7 +65,7 @@ def _filters(request: HttpRequest) -> queries.LibraryFilters:
 
 
 # --- The library ------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def library(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     qs = queries.with_display(queries.library(request.user, filters))
@@ -84,7 +84,7 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/library.html", ctx)
 
 
-@require_GET
+@require_safe
 def library_csv(request: HttpRequest) -> HttpResponse:
     """The library's results as CSV: the same query, so the same case studies, no more."""
     qs = queries.with_display(queries.library(request.user, _filters(request)))
@@ -103,7 +103,7 @@ def library_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def case_study(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_reader(request.user, case_study_id)
     own_role = (
@@ -134,14 +134,14 @@ def _download(file, name: str, content_type: str) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 def attachment(request: HttpRequest, case_study_id: int, attachment_id: int) -> HttpResponse:
     """An attachment, only as a download, only to those who may read the case study."""
     att = access.get_attachment_for_reader(request.user, case_study_id, attachment_id)
     return _download(att.file, att.original_name, att.content_type)
 
 
-@require_GET
+@require_safe
 def guidance_file(request: HttpRequest, guidance_id: int) -> HttpResponse:
     g = access.get_guidance_for_reader(request.user, guidance_id)
     if not g.file:  # a link is followed from the page itself; this route never redirects
@@ -150,7 +150,7 @@ def guidance_file(request: HttpRequest, guidance_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def examples_for_response(request: HttpRequest, response_id: int) -> HttpResponse:
     """Published examples at the level above a council's answers (the action plan loads this)."""
     response = access.get_response_for_user(request.user, response_id)
@@ -163,7 +163,7 @@ def examples_for_response(request: HttpRequest, response_id: int) -> HttpRespons
 
 # --- The council's own case studies -----------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     """The council's case studies in every state, and invitations to write one up."""
     orgs = [m.organisation for m in access.organisation_memberships(request.user)]
@@ -218,7 +218,7 @@ def _editor_context(cs, form, *, conflict=None, mine=None, attachment_form=None,
 
 
 @login_required
-@require_GET
+@require_safe
 def edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     cs = access.get_case_study_for_lead(request.user, case_study_id)
     if not cs.is_editable:
@@ -402,7 +402,7 @@ def write_up(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 # --- Moderation -------------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def moderation(request: HttpRequest) -> HttpResponse:
     access.require_practice_moderator(request.user)
     queue = list(queries.moderation_queue(request.user))
@@ -464,7 +464,7 @@ def _round_for(request: HttpRequest):
 
 
 @login_required
-@require_GET
+@require_safe
 def candidates(request: HttpRequest) -> HttpResponse:
     """Per value code: who could share practice, at what level, with what evidence."""
     access.require_practice_moderator(request.user)
@@ -507,6 +507,7 @@ def invite(request: HttpRequest, round_id: int) -> HttpResponse:
 
 # --- Related guidance -------------------------------------------------------------------------
 @login_required
+@require_get_or_post
 def guidance(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     from diagnostic.practice.models import Guidance

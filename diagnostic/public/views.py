@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.frameworks.models import (
@@ -21,6 +21,7 @@ from diagnostic.frameworks.models import (
 )
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     version, rnd = _current_version()
     return render(
@@ -65,6 +66,7 @@ def _describe(version: FrameworkVersion | None) -> dict | None:
     }
 
 
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
@@ -76,10 +78,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "public/accessibility.html")
 
 
+@require_safe
 def about_data(request: HttpRequest) -> HttpResponse:
     return render(request, "public/about_data.html")
 
@@ -93,6 +97,7 @@ def _latest_version() -> FrameworkVersion | None:
     )
 
 
+@require_safe
 def framework_index(request: HttpRequest) -> HttpResponse:
     versions = (
         FrameworkVersion.objects.filter(published_at__isnull=False)
@@ -103,6 +108,7 @@ def framework_index(request: HttpRequest) -> HttpResponse:
     return render(request, "public/framework_index.html", {"versions": versions})
 
 
+@require_safe
 def framework_version(request: HttpRequest, framework_code: str, version: str) -> HttpResponse:
     fv = access.get_framework_version(framework_code, version)
     themes = (
@@ -124,6 +130,7 @@ def framework_version(request: HttpRequest, framework_code: str, version: str) -
     return render(request, "public/framework_version.html", ctx)
 
 
+@require_safe
 def key_area(
     request: HttpRequest, framework_code: str, version: str, area_code: str
 ) -> HttpResponse:
@@ -141,6 +148,7 @@ def key_area(
     return render(request, "public/key_area.html", ctx)
 
 
+@require_safe
 def value_code(request: HttpRequest, framework_code: str, version: str, code: str) -> HttpResponse:
     fv = access.get_framework_version(framework_code, version)
     vc = access.get_value_code(fv, code)
@@ -148,7 +156,7 @@ def value_code(request: HttpRequest, framework_code: str, version: str, code: st
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with {"status": "ok"} when the database answers; 503 otherwise."""
     try:
@@ -183,7 +191,7 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "img" / "favicon.ico"
 
 
 @cache_control(max_age=86400, public=True)
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     """The site icon at the address browsers and other clients ask for without a link."""
     return HttpResponse(FAVICON.read_bytes(), content_type="image/vnd.microsoft.icon")

@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts
 from diagnostic.analytics.cache import cached
 from diagnostic.assessments.models import Round
+from diagnostic.lib.http import require_get_or_post
 from diagnostic.organisations.models import Organisation, Region
 from diagnostic.support import charts as support_charts
 from diagnostic.support import exports, queries, services
@@ -89,6 +90,7 @@ def _figures(rnd, scope, national):
 
 
 @login_required
+@require_safe
 def focus(request: HttpRequest) -> HttpResponse:
     """Where to focus: the ranking, heat map, map and breakdowns."""
     form, rnd, scope, national = _focus(request)
@@ -107,6 +109,7 @@ def _item(rnd, by: str, item_id: int):
 
 
 @login_required
+@require_safe
 def councils(request: HttpRequest, item_id: int) -> HttpResponse:
     """Drill-down: the councils behind one ranked figure, named only where allowed."""
     form, rnd, scope, national = _focus(request)
@@ -151,6 +154,7 @@ def _manageable_regions(user):
 
 
 @login_required
+@require_safe
 def advisers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     regions = _viewer_regions(request.user)
@@ -172,6 +176,7 @@ def advisers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpResponse:
     access.require_support_manager(request.user)
     adviser = None
@@ -202,6 +207,7 @@ def adviser_edit(request: HttpRequest, adviser_id: int | None = None) -> HttpRes
 
 # --- Offers -------------------------------------------------------------------------------------
 @login_required
+@require_safe
 def offers(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     rows = queries.offers_for(_viewer_regions(request.user))
@@ -210,6 +216,7 @@ def offers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
     """Plan an offer from the ranking: the item and the councils needing support there come
     from the ranking's filters; the planner ticks which to invite, in one form."""
@@ -261,6 +268,7 @@ def offer_new(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = access.get_offer_for_user(request.user, offer_id)
     invitations = list(
@@ -309,6 +317,7 @@ def offer_attendance(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """A council's lead reads an invitation and accepts or declines it."""
     inv = access.get_support_invitation_for_lead(request.user, invitation_id)
@@ -328,6 +337,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_invitations(request: HttpRequest) -> HttpResponse:
     """Support offered to the councils the user leads (invitations sent, newest first)."""
     rows = queries.invitations_for_lead(request.user)
@@ -336,6 +346,7 @@ def my_invitations(request: HttpRequest) -> HttpResponse:
 
 # --- Whether it helped ----------------------------------------------------------------------------
 @login_required
+@require_safe
 def effect(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     national = access.is_national(request.user)
@@ -355,6 +366,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
+@require_safe
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     form, rnd, scope, national = _focus(request)
     if rnd is None:
@@ -368,6 +380,7 @@ def ranking_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def offers_xlsx(request: HttpRequest) -> HttpResponse:
     access.require_support_reader(request.user)
     rows = list(queries.offers_for(_viewer_regions(request.user)))

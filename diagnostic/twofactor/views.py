@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import User
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.twofactor import services
 from diagnostic.twofactor.forms import CodeForm, EnrolForm
 
@@ -36,7 +36,7 @@ def _qr_svg(url: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def status(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "twofactor/status.html", {
@@ -47,7 +47,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def set_up(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: scan the key, type a code, keep the recovery codes.
 
@@ -90,7 +90,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step after the password."""
     user = request.user
@@ -147,7 +147,7 @@ def remove(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national admin resets someone's second factor (recorded in the audit trail)."""
     access.require_national_admin(request.user)

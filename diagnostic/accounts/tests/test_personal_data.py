@@ -197,7 +197,7 @@ class PrivacyPageTests(PersonalDataTestCase):
             "download it as JSON",
             "their name and email are replaced, and they can no longer sign in",
             "shown as written by “a former colleague”",
-            "their roles, invitations to them, second factor and sign-in records are removed, and every session of theirs ends",
+            "their roles, invitations to them, second factor, API tokens and sign-in records are removed, and every session of theirs ends",
         ]:
             with self.subTest(text):
                 self.assertContains(r, text, html=False)

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
@@ -22,7 +22,7 @@ from diagnostic.assessments.models import ANSWER_FIELDS, Answer
 from diagnostic.consolidation import queries as consolidation_queries
 from diagnostic.consolidation import services as consolidation_services
 from diagnostic.frameworks.levels import LevelScale, scale_of
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 
 def _can_write(request: HttpRequest, response) -> bool:
@@ -30,6 +30,7 @@ def _can_write(request: HttpRequest, response) -> bool:
 
 
 @login_required
+@require_safe
 def my_assessment(request: HttpRequest) -> HttpResponse:
     """The active organisation's current response, or a page saying there is none."""
     membership = request.membership
@@ -61,6 +62,7 @@ def _contributor_home(request: HttpRequest, response) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def response_home(request: HttpRequest, response_id: int) -> HttpResponse:
     """The organisation's home for one round: deadline, progress, contributors, next step."""
     try:
@@ -220,6 +222,7 @@ def _form_for(item: queries.Item, scale: LevelScale) -> AnswerForm:
 
 
 @login_required
+@require_safe
 def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpResponse:
     """The questionnaire for one key area: every value code with its level descriptors."""
     response = access.get_response_for_user(request.user, response_id)
@@ -231,6 +234,7 @@ def answer_area(request: HttpRequest, response_id: int, area_code: str) -> HttpR
 
 
 @login_required
+@require_safe
 def next_item(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     after = int(request.GET.get("after", 0)) if request.GET.get("after", "").isdigit() else 0
@@ -311,6 +315,7 @@ def save_answer(request: HttpRequest, response_id: int, code: str) -> HttpRespon
 
 
 @login_required
+@require_get_or_post
 def details(request: HttpRequest, response_id: int) -> HttpResponse:
     """Responsible officer, organisation profile, consent and sign-off."""
     response = access.get_response_for_user(request.user, response_id)
@@ -345,6 +350,7 @@ def details(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def submit(request: HttpRequest, response_id: int) -> HttpResponse:
     """Check what is missing, then (the lead only) submit."""
     response = access.get_response_for_user(request.user, response_id)

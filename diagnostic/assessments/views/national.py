@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.assessments import queries, services
@@ -26,7 +26,7 @@ from diagnostic.assessments.forms import (
     TrackingFilterForm,
 )
 from diagnostic.assessments.models import Response, Round
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 
 def _with_counts(qs):
@@ -38,6 +38,7 @@ def _with_counts(qs):
 
 
 @login_required
+@require_safe
 def rounds(request: HttpRequest) -> HttpResponse:
     access.require_national(request.user)
     qs = _with_counts(Round.objects.select_related("framework_version", "publication"))
@@ -45,6 +46,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def round_new(request: HttpRequest) -> HttpResponse:
     access.require_national_admin(request.user)
     form = RoundForm(posted(request))
@@ -73,6 +75,7 @@ def _filter_query(request: HttpRequest) -> str:
 
 
 @login_required
+@require_get_or_post
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """Admins run the round here; the national team follows every council's progress."""
     rnd = access.get_round_for_tracking(request.user, round_id)
@@ -132,6 +135,7 @@ def _in_regions(responses, region_ids: set[int] | None):
 
 
 @login_required
+@require_get_or_post
 def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
     """Preview a reminder to the leads of the councils on the round page's filters, then send it.
 
@@ -216,6 +220,7 @@ def reminder_new(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     """Every reminder sent in the round, newest first."""
     rnd = access.get_round_for_admin(request.user, round_id)
@@ -225,6 +230,7 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def reminder_detail(request: HttpRequest, round_id: int, reminder_id: int) -> HttpResponse:
     """One reminder as it was written, and the address of every lead it went to."""
     reminder = access.get_reminder_for_admin(request.user, round_id, reminder_id)
@@ -252,6 +258,7 @@ def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def reopen(request: HttpRequest, response_id: int) -> HttpResponse:
     access.require_national_admin(request.user)
     response = access.get_response_for_user(request.user, response_id)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
@@ -90,6 +91,7 @@ def _views_appendix(response: Response, level_by_number: dict) -> dict:
 
 
 @login_required
+@require_safe
 def response_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_user(request.user, response_id)
     with_views = request.GET.get("appendix") == APPENDIX_VIEWS
@@ -130,6 +132,7 @@ def response_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     return pdf_response(pdf, f"{stem}{suffix}.pdf")
 
 
+@require_safe
 def blank_pdf(request: HttpRequest, framework_code: str, version: str) -> HttpResponse:
     """A blank questionnaire to gather colleagues' views on paper. Public: framework text only."""
     fv = access.get_framework_version(framework_code, version)

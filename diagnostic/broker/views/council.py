@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.broker import queries, services
 from diagnostic.broker.forms import AnswerForm, DisclosureForm, OutcomeForm, PartnerFilterForm
 from diagnostic.broker.models import Introduction, Outcome
 from diagnostic.frameworks.models import ValueCode
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.organisations.models import Organisation, OrganisationType, Region
 
 OPEN = (Introduction.Status.PROPOSED, Introduction.Status.ACCEPTED)
@@ -33,6 +33,7 @@ def _intro_rows(org: Organisation, intros, choices) -> list[dict]:
 
 
 @login_required
+@require_safe
 def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     rnd, org = response.round, response.organisation
@@ -102,6 +103,7 @@ def _int_or_none(value):
 
 
 @login_required
+@require_get_or_post
 def disclosure(request: HttpRequest, response_id: int) -> HttpResponse:
     response = access.get_response_for_lead(request.user, response_id)
     current = queries.visibility_of(response.round_id, response.organisation_id)
@@ -153,6 +155,7 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
 
 
 @login_required
+@require_safe
 def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro = access.get_introduction_for_user(request.user, introduction_id)
     ctx = {"intro": intro, "round": intro.round}
@@ -202,6 +205,7 @@ def answer(request: HttpRequest, introduction_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def outcome(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro, org = _own_side(request, introduction_id)
     if not intro.both_accepted:

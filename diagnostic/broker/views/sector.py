@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.analytics import charts as analytics_charts
@@ -58,6 +58,7 @@ def _can_propose(user) -> bool:
 
 
 @login_required
+@require_safe
 def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     form, region, cluster, ids, where = _scope(request, rnd)
@@ -112,6 +113,7 @@ def propose(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     form, region, cluster, ids, where = _scope(request, rnd)
@@ -131,6 +133,7 @@ def coverage(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = access.get_round_for_broker(request.user, round_id)
     national = access.is_national(request.user)

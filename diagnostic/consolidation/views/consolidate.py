@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.assessments import queries as assessment_queries
@@ -211,7 +211,7 @@ def _area_counts(rows: list[queries.Row], areas: list) -> list[dict]:
 
 # --- Views ----------------------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def consolidate(request: HttpRequest, response_id: int) -> HttpResponse:
     """Per value code: everyone's view side by side, the spread, the agreed answer, the decision
     in force and the comments; with filters and one action to adopt a level."""
@@ -324,7 +324,7 @@ def adopt(request: HttpRequest, response_id: int, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def analysis(request: HttpRequest, response_id: int) -> HttpResponse:
     """Levels by department and by role in each key area (chart and table), and who has
     contributed what."""

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.consolidation import queries, services
@@ -22,7 +22,7 @@ from diagnostic.consolidation.forms import AskForm, FinishedForm, SharingForm, V
 from diagnostic.consolidation.models import CONTRIBUTOR_FIELDS, Assignment, ContributorAnswer
 from diagnostic.frameworks.levels import scale_of
 from diagnostic.frameworks.models import LevelDescriptor
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 LOCKED = "This response can no longer be changed."
 
@@ -124,6 +124,7 @@ def _contribution_context(
 
 
 @login_required
+@require_safe
 def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
     """What the contributor was asked about, their own views on it, and their progress."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -226,6 +227,7 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
 
 # --- The lead: asking colleagues --------------------------------------------------------------------
 @login_required
+@require_safe
 def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
     """Everyone asked for their views, what about, and how far they have got."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -247,6 +249,7 @@ def contributors(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def ask(request: HttpRequest, response_id: int) -> HttpResponse:
     """Ask a colleague for their views: everything or chosen key areas, by a due date."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -287,6 +290,7 @@ def ask(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def remind(request: HttpRequest, response_id: int) -> HttpResponse:
     """Preview who would be reminded (GET), then email everyone who has not finished (POST)."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -333,6 +337,7 @@ def sharing(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
+@require_get_or_post
 def withdraw(request: HttpRequest, response_id: int, assignment_id: int) -> HttpResponse:
     """Stop asking a colleague (GET asks to confirm). Their views so far are kept."""
     assignment = access.get_assignment_for_lead(request.user, response_id, assignment_id)

@@ -17,7 +17,7 @@ from diagnostic.consolidation import services
 from diagnostic.consolidation.models import SignOffRequest
 from diagnostic.consolidation.services import REASON_MAX, SIGN_OFF_DAYS
 from diagnostic.consolidation.sign_off_status import sign_off_status
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 
 
 class SignOffRequestForm(forms.Form):
@@ -68,6 +68,7 @@ class DecisionForm(forms.Form):
 
 # --- The lead -------------------------------------------------------------------------------
 @login_required
+@require_get_or_post
 def request_sign_off(request: HttpRequest, response_id: int) -> HttpResponse:
     """Ask a senior officer to approve the response; the history of requests."""
     response = access.get_response_for_lead(request.user, response_id)
@@ -146,6 +147,7 @@ def _private(page: HttpResponse) -> HttpResponse:
     return page
 
 
+@require_get_or_post
 def sign_off(request: HttpRequest, token: str) -> HttpResponse:
     """The officer reads a summary of the agreed answers, then approves or says what to change.
 

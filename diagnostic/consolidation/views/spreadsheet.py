@@ -9,14 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role
 from diagnostic.assessments.services import ResponseLocked
 from diagnostic.audit.services import record
 from diagnostic.consolidation import spreadsheet as sheets
-from diagnostic.lib.http import posted
+from diagnostic.lib.http import posted, require_get_or_post
 from diagnostic.lib.problems import InvalidFile
 
 UPLOAD_TEMPLATE = "consolidation/upload.html"
@@ -48,7 +48,7 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 # --- Downloads ----------------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def response_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
     """The agreed answers as a workbook, for anyone who may read them."""
     response = access.get_response_for_user(request.user, response_id)
@@ -64,7 +64,7 @@ def response_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def contribution_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
     """A contributor's own views, on the value codes they were asked about, as a workbook."""
     assignment = access.get_contribution_for_user(request.user, response_id)
@@ -78,7 +78,7 @@ def contribution_xlsx(request: HttpRequest, response_id: int) -> HttpResponse:
 
 # --- Uploads ------------------------------------------------------------------------------------
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def response_upload(request: HttpRequest, response_id: int) -> HttpResponse:
     """The lead uploads the agreed answers' workbook back."""
     response = access.get_response_for_user(request.user, response_id, write=True)
@@ -99,7 +99,7 @@ def response_upload(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_get_or_post
 def contribution_upload(request: HttpRequest, response_id: int) -> HttpResponse:
     """A contributor uploads their own views' workbook back."""
     assignment = access.get_contribution_for_user(request.user, response_id)

@@ -9,6 +9,7 @@ is given arguments here (or listed in NOT_A_PAGE with the reason).
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
 from diagnostic.frameworks.models import KeyArea, ValueCode
 
@@ -189,16 +190,38 @@ def _objects(t) -> dict:
 PERSONAS = ("alice", "bob", "victor", "dana", "nina", "erin", "zoe", None)
 
 
-def named_patterns(resolver=None, namespace=""):
+def url_patterns(resolver=None, namespace=""):
+    """(route name, URLPattern) for every named route but the Django admin's."""
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
         if isinstance(p, URLResolver):
             if p.namespace == "admin":
                 continue  # the Django admin site: staff only
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            yield from named_patterns(p, ns)
+            yield from url_patterns(p, ns)
         elif isinstance(p, URLPattern) and p.name:
-            yield f"{namespace}{p.name}", bool(p.pattern.converters)
+            yield f"{namespace}{p.name}", p
+
+
+def named_patterns():
+    for name, p in url_patterns():
+        yield name, bool(p.pattern.converters)
+
+
+def placeholder_urls() -> list[tuple[str, str]]:
+    """(route name, path) for every route but the JSON API's, its parameters filled with values
+    naming nothing (an id no object has, a word): for what is answered before any lookup, such
+    as which methods a view takes (lib/tests/test_methods_and_caching.py)."""
+    urls = []
+    for name, p in sorted(url_patterns(), key=lambda np: np[0]):
+        if name.startswith(API_NAMESPACE):
+            continue
+        kwargs = {
+            key: 987654321 if isinstance(conv, IntConverter) else "x"
+            for key, conv in p.pattern.converters.items()
+        }
+        urls.append((name, reverse(name, kwargs=kwargs)))
+    return urls
 
 
 def page_urls(fixture) -> list[tuple[str, str]]:

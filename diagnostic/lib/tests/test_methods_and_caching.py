@@ -1,9 +1,14 @@
 """Methods no view uses are refused (v5.0.0-13.4.4 TRACE, v5.0.0-3.5.3), and no response to a
 signed-in person may be stored by a browser or a shared cache (v5.0.0-14.3.2, 14.2.2)."""
 
-from django.urls import reverse
+import inspect
+
+from django.conf import settings
+from django.test import override_settings
+from django.urls import resolve, reverse
 
 from diagnostic.assessments.testing import AssessmentTestCase
+from diagnostic.lib.tests.every_page import placeholder_urls
 from diagnostic.lib.tests.test_control_characters import _routes
 
 METHODS = ["TRACE", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "PROPFIND", "FOO"]
@@ -58,6 +63,101 @@ class MethodTests(AssessmentTestCase):
         self.assertEqual(self.client.get("/").status_code, 200)
         self.assertEqual(self.client.head("/").status_code, 200)
         self.assertEqual(self.client.post(reverse("accounts:sign_in"), {}).status_code, 200)
+
+
+# The site-wide backstop (lib/middleware.py) taken away, so what is tested is each view's own
+# declaration: `require_safe`, `require_POST`, `lib.http.require_get_or_post`, or a class
+# view's `http_method_names`.
+WITHOUT_BACKSTOP = [m for m in settings.MIDDLEWARE if not m.endswith(".AllowedMethodsMiddleware")]
+FORM_READ = ("request.POST", "request.FILES", "request.method", "posted(request", "request.body")
+
+# Views whose form is read by a helper they call, not in their own code.
+FORM_READ_ELSEWHERE = {
+    "consolidation:response_upload": "consolidation/views/spreadsheet.py:_upload",
+    "consolidation:contribution_upload": "consolidation/views/spreadsheet.py:_upload",
+}
+
+
+def reads_a_form(view) -> bool:
+    """Whether a view's own code takes anything sent by POST (a class view: has `post`)."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "post")
+    func = inspect.unwrap(view)
+    if not inspect.isfunction(func):
+        return False  # an object serving GET only (the Atom feed)
+    return any(marker in inspect.getsource(func) for marker in FORM_READ)
+
+
+@override_settings(MIDDLEWARE=WITHOUT_BACKSTOP)
+class EachViewDeclaresItsMethodsTests(AssessmentTestCase):
+    """Every view names the methods it uses and refuses the rest itself, with an `Allow` header
+    (v5.0.0-13.4.4: no TRACE; v5.0.0-3.5.3: a page that only shows something is not reached by
+    POST, an action not by GET). Walks every route (lib/tests/every_page.py); the methods are
+    checked before anything is looked up, so the routes' parameters name nothing. A national
+    admin passes every view's sign-in guard; someone signed out is sent to sign in first by the
+    views that need it."""
+
+    def declared(self, path) -> list[str]:
+        r = self.client.generic("TRACE", path)
+        self.assertEqual(r.status_code, 405, path)
+        return [m.strip() for m in r["Allow"].split(",")]
+
+    def test_every_view_refuses_trace_put_delete_and_patch_itself(self):
+        urls = placeholder_urls()
+        self.assertGreater(len(urls), 150)
+        sign_in = reverse("accounts:sign_in")
+        for who in (None, self.erin):
+            self.client.logout()
+            if who:
+                self.client.force_login(who)
+            for name, path in urls:
+                for method in ("TRACE", "PUT", "DELETE", "PATCH", "OPTIONS"):
+                    with self.subTest(who=str(who), name=name, method=method):
+                        r = self.client.generic(method, path)
+                        if who is None and r.status_code == 302:
+                            # Signing in comes first, as for every method (test_tenant_isolation).
+                            self.assertTrue(r["Location"].startswith(sign_in), name)
+                            continue
+                        self.assertEqual(r.status_code, 405)
+                        allow = {m.strip() for m in r["Allow"].split(",")}
+                        self.assertTrue(allow, name)
+                        self.assertLessEqual(allow, {"GET", "HEAD", "POST"}, name)
+
+    def test_views_that_never_handle_post_refuse_it(self):
+        self.client.force_login(self.erin)
+        refused = 0
+        for name, path in placeholder_urls():
+            with self.subTest(name=name):
+                allow = self.declared(path)
+                # Whatever answers GET answers HEAD, and only that.
+                self.assertEqual("GET" in allow, "HEAD" in allow, allow)
+                if allow == ["POST"]:
+                    continue  # an action: POST is what it is for
+                if reads_a_form(resolve(path).func) or name in FORM_READ_ELSEWHERE:
+                    self.assertIn("POST", allow, "the view reads a form but refuses POST")
+                    continue
+                # A page that only shows something: POST is refused, saying what is allowed.
+                self.assertNotIn("POST", allow, "the view never reads a form: declare GET only")
+                r = self.client.post(path)
+                self.assertEqual(r.status_code, 405)
+                self.assertEqual(r["Allow"], "GET, HEAD")
+                refused += 1
+        self.assertGreater(refused, 60)
+
+    def test_a_public_read_only_page_refuses_post_even_signed_out(self):
+        for path in ("/", reverse("public:privacy"), reverse("public:framework_index")):
+            with self.subTest(path):
+                r = self.client.post(path)
+                self.assertEqual(r.status_code, 405)
+                self.assertEqual(r["Allow"], "GET, HEAD")
+
+    def test_an_action_refuses_get(self):
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("accounts:switch_organisation"))
+        self.assertEqual((r.status_code, r["Allow"]), (405, "POST"))
+        r = self.client.get(reverse("accounts:sign_out"))
+        self.assertEqual((r.status_code, r["Allow"]), (405, "POST"))
 
 
 class CacheControlTests(AssessmentTestCase):

@@ -50,6 +50,20 @@ class SecurityHeaderTests(BaseTestCase):
         self.assertEqual(r.status_code, 403)
 
 
+def readme_deploy_environment() -> dict[str, str]:
+    """The `export …` in README's "Deploying" section, as a dict."""
+    import pathlib
+    import re
+    import shlex
+
+    readme = (pathlib.Path(settings.BASE_DIR) / "README.md").read_text()
+    section = readme.split("## Deploying", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    export = re.search(r"^export (.*?)(?<!\\)\n", block, re.S | re.M).group(1)
+    words = shlex.split(export.replace("\\\n", " "))
+    return dict(word.split("=", 1) for word in words)
+
+
 class DeployCheckTests(BaseTestCase):
     def run_check(self, **env):
         base = {
@@ -70,6 +84,22 @@ class DeployCheckTests(BaseTestCase):
             ALLOWED_HOSTS="nps.example.gov.uk",
         )
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_the_readmes_deployment_settings_pass_check_deploy(self):
+        """Exactly the variables README's "Deploying" exports (v5.0.0-13.4.2 debug off, 3.4.1 HSTS,
+        secure cookies), with its elided values (…) filled in, pass `check --deploy` with no
+        warning."""
+        env = readme_deploy_environment()
+        self.assertLessEqual({"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SECURE",
+                              "BEHIND_PROXY", "CSRF_TRUSTED_ORIGINS"}, set(env))  # fmt: skip
+        self.assertEqual(env["DEBUG"], "0")
+        fill = {"SECRET_KEY": "p" * 30 + "-documented-production-secret-key-0123456789abcdef",
+                "DATABASE_URL": "postgres://nps@127.0.0.1:5432/nps"}  # fmt: skip
+        env = {k: (fill[k] if "…" in v else v) for k, v in env.items()}
+        self.assertNotIn("…", "".join(env.values()))
+        result = self.run_check(**env)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("System check identified no issues", result.stdout)
 
     def test_the_development_key_fails_check_deploy(self):
         result = self.run_check(DEBUG="0", SECURE="1", DATABASE_URL="postgres://nps@127.0.0.1/nps")

@@ -49,9 +49,7 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     regions = dict(Region.objects.values_list("pk", "name"))
     types = dict(OrganisationType.choices)
     shown = max(SUGGESTIONS_SHOWN, _int_or_none(request.GET.get("shown")) or 0)
-    titles = dict(
-        ValueCode.objects.filter(version_id=rnd.framework_version_id).values_list("code", "title")
-    )
+    titles = _titles(rnd.framework_version_id)
 
     def named(reasons):  # each value code by its name as well as its code
         return [{"title": titles.get(r.code, r.code), "text": r.text} for r in reasons]
@@ -92,6 +90,17 @@ def ask(request: HttpRequest, response_id: int) -> HttpResponse:
         f"We have asked {partner.name}'s lead. Contact details are shared once they accept.",
     )
     return redirect("broker:introduction", intro.pk)
+
+
+def _titles(version_id: int) -> dict[str, str]:
+    """Value code → title for a framework version. A version never changes once loaded, so the
+    titles are cached: the partners page keeps its constant number of queries."""
+    from django.core.cache import cache
+
+    def load():
+        return dict(ValueCode.objects.filter(version_id=version_id).values_list("code", "title"))
+
+    return cache.get_or_set(f"broker:vc-titles:{version_id}", load, 24 * 3600)
 
 
 def _int_or_none(value):

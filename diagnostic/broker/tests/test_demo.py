@@ -102,3 +102,5 @@ class BrokerDemoTests(TestCase):
         self.assertIn("Would you like to be introduced to", html)
         self.assertEqual(html.count("(optional)"), 1)
         self.assertNotIn("Optional.", html)
+        # Each value code by name, not only its code.
+        self.assertRegex(html, r"<li><strong>[A-Z][^<]+</strong>: \w+ is \w+ in [A-Z]+[0-9]+ where")

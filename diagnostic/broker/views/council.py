@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -161,17 +163,32 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
     ]  # fmt: skip
 
 
+def _named(reasons: dict | None, version_id: int) -> dict | None:
+    """The stored reasons with each value code's title beside its text ("… Leader in MCR2 …")."""
+    if reasons is None:
+        return None
+    titles = _titles(version_id)
+
+    def one(text: str) -> dict:
+        code = next((w for w in re.findall(r"[A-Z]+[0-9]+", text) if w in titles), "")
+        return {"title": titles.get(code, ""), "text": text}
+
+    return {**reasons, "gains": [one(t) for t in reasons["gains"]],
+            "gives": [one(t) for t in reasons["gives"]]}  # fmt: skip
+
+
 @login_required
 def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro = access.get_introduction_for_user(request.user, introduction_id)
     ctx = {"intro": intro, "round": intro.round}
+    version = intro.round.framework_version_id
     if intro.viewer_side:
         org = getattr(intro, intro.viewer_side)
         other = intro.other(org.pk)
         named = services.other_is_named_to(intro, org.pk)
         ctx.update({
             "org": org, "other": other, "named": named,
-            "reasons": services.reasons_for(intro, org.pk) if named else None,
+            "reasons": _named(services.reasons_for(intro, org.pk) if named else None, version),
             "contact": services.contact_for(intro, other.pk),
             "my_answer": intro.answer_of(org.pk), "their_answer": intro.answer_of(other.pk),
             "can_answer": intro.status == Introduction.Status.PROPOSED and not intro.answer_of(org.pk),
@@ -179,7 +196,7 @@ def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
             "outcome": Outcome.objects.filter(introduction=intro, organisation=org).first(),
         })  # fmt: skip
     else:
-        ctx["reasons"] = services.reasons_for(intro, intro.first_id)
+        ctx["reasons"] = _named(services.reasons_for(intro, intro.first_id), version)
     return render(request, "broker/introduction.html", ctx)
 
 

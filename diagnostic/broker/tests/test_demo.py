@@ -90,6 +90,20 @@ class BrokerDemoTests(TestCase):
         # not 59 rows of every council's name (the page was about 42,000 px tall).
         self.assertLess(len(before_table), 15_000)
 
+    def test_an_accepted_introduction_without_a_contact_does_not_say_wait_for_acceptance(self):
+        org = self.bob.memberships.get().organisation_id
+        intro = next(
+            i for i in Introduction.objects.filter(round=self.current, status="accepted")
+            if i.side(org)
+        )  # fmt: skip
+        side = intro.side(org)
+        other = "second" if side == "first" else "first"
+        Introduction.objects.filter(pk=intro.pk).update(**{f"{other}_answered_by": None})
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("broker:introduction", args=[intro.pk]))
+        self.assertNotContains(r, "shared only once both councils have accepted")
+        self.assertContains(r, "has no contact recorded")
+
     def test_an_introduction_asks_once(self):
         org = self.bob.memberships.get().organisation_id
         intro = next(
@@ -102,3 +116,5 @@ class BrokerDemoTests(TestCase):
         self.assertIn("Would you like to be introduced to", html)
         self.assertEqual(html.count("(optional)"), 1)
         self.assertNotIn("Optional.", html)
+        # Each value code by name, not only its code.
+        self.assertRegex(html, r"<li><strong>[A-Z][^<]+</strong>: \w+ is \w+ in [A-Z]+[0-9]+ where")

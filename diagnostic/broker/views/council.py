@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -50,9 +52,7 @@ def partners(request: HttpRequest, response_id: int) -> HttpResponse:
     regions = dict(Region.objects.values_list("pk", "name"))
     types = dict(OrganisationType.choices)
     shown = max(SUGGESTIONS_SHOWN, _int_or_none(request.GET.get("shown")) or 0)
-    titles = dict(
-        ValueCode.objects.filter(version_id=rnd.framework_version_id).values_list("code", "title")
-    )
+    titles = _titles(rnd.framework_version_id)
 
     def named(reasons):  # each value code by its name as well as its code
         return [{"title": titles.get(r.code, r.code), "text": r.text} for r in reasons]
@@ -93,6 +93,17 @@ def ask(request: HttpRequest, response_id: int) -> HttpResponse:
         f"We have asked {partner.name}'s lead. Contact details are shared once they accept.",
     )
     return redirect("broker:introduction", intro.pk)
+
+
+def _titles(version_id: int) -> dict[str, str]:
+    """Value code → title for a framework version. A version never changes once loaded, so the
+    titles are cached: the partners page keeps its constant number of queries."""
+    from django.core.cache import cache
+
+    def load():
+        return dict(ValueCode.objects.filter(version_id=version_id).values_list("code", "title"))
+
+    return cache.get_or_set(f"broker:vc-titles:{version_id}", load, 24 * 3600)
 
 
 def _int_or_none(value):
@@ -154,18 +165,33 @@ def _levels_table(intro: Introduction, org: Organisation, other: Organisation):
     ]  # fmt: skip
 
 
+def _named(reasons: dict | None, version_id: int) -> dict | None:
+    """The stored reasons with each value code's title beside its text ("… Leader in MCR2 …")."""
+    if reasons is None:
+        return None
+    titles = _titles(version_id)
+
+    def one(text: str) -> dict:
+        code = next((w for w in re.findall(r"[A-Z]+[0-9]+", text) if w in titles), "")
+        return {"title": titles.get(code, ""), "text": text}
+
+    return {**reasons, "gains": [one(t) for t in reasons["gains"]],
+            "gives": [one(t) for t in reasons["gives"]]}  # fmt: skip
+
+
 @login_required
 @require_safe
 def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
     intro = access.get_introduction_for_user(request.user, introduction_id)
     ctx = {"intro": intro, "round": intro.round}
+    version = intro.round.framework_version_id
     if intro.viewer_side:
         org = getattr(intro, intro.viewer_side)
         other = intro.other(org.pk)
         named = services.other_is_named_to(intro, org.pk)
         ctx.update({
             "org": org, "other": other, "named": named,
-            "reasons": services.reasons_for(intro, org.pk) if named else None,
+            "reasons": _named(services.reasons_for(intro, org.pk) if named else None, version),
             "contact": services.contact_for(intro, other.pk),
             "my_answer": intro.answer_of(org.pk), "their_answer": intro.answer_of(other.pk),
             "can_answer": intro.status == Introduction.Status.PROPOSED and not intro.answer_of(org.pk),
@@ -173,7 +199,7 @@ def introduction(request: HttpRequest, introduction_id: int) -> HttpResponse:
             "outcome": Outcome.objects.filter(introduction=intro, organisation=org).first(),
         })  # fmt: skip
     else:
-        ctx["reasons"] = services.reasons_for(intro, intro.first_id)
+        ctx["reasons"] = _named(services.reasons_for(intro, intro.first_id), version)
     return render(request, "broker/introduction.html", ctx)
 
 

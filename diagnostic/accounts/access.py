@@ -246,6 +246,9 @@ def get_response_for_user(user: User, response_id, *, write: bool = False, lock:
 
     if lock and not connection.in_atomic_block:
         raise RuntimeError("lock=True needs transaction.atomic()")
+    # Only someone who leads an organisation may write, so only they take the lock: anyone
+    # else is answered 403 or 404 below without holding a row of another council's.
+    lock = lock and write and any(m.role == Role.LEAD for m in memberships_of(user))
     found = (_response_locked_prepared if lock else _response_prepared)(_int(response_id))
     if not found:
         raise Http404

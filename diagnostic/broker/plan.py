@@ -166,14 +166,16 @@ def _nodes(edges: Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return nodes, inverse[: len(edges)], inverse[len(edges) :]
 
 
-def _lp_prices(edges: Edges, mask: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+def _lp_prices(
+    edges: Edges, mask: np.ndarray, capacity: int, ends=None
+) -> tuple[np.ndarray, np.ndarray]:
     """The dual prices y ≥ 0 of the councils' capacity rows in the LP relaxation over the
     pairs in `mask` (HiGHS), indexed like `_nodes(edges)[0]`; and the LP's solution x (0
     outside `mask`)."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    nodes, ra, rb = _nodes(edges)
+    nodes, ra, rb = ends or _nodes(edges)
     sub = np.flatnonzero(mask)
     rows = np.concatenate([ra[sub], rb[sub]])
     cols = np.concatenate([np.arange(len(sub)), np.arange(len(sub))])
@@ -202,7 +204,7 @@ def _certified(edges: Edges, capacity: int, time_limit: float | None, *, exact: 
     # Prices from the LP over the kept pairs, improved while a left-out pair is priced above its
     # score (column generation), so that the bound D is as tight as the LP relaxation allows.
     for _ in range(CG_ROUNDS):
-        y, x = _lp_prices(edges, mask, capacity)
+        y, x = _lp_prices(edges, mask, capacity, (nodes, ra, rb))
         slack = edges.w - y[ra] - y[rb]
         priced_out = ~mask & (slack > TOL)
         if not priced_out.any():
@@ -220,7 +222,7 @@ def _certified(edges: Edges, capacity: int, time_limit: float | None, *, exact: 
             sub_bound = total
         else:
             started = time.monotonic()
-            start = _rounded(edges, x, capacity)[mask]
+            start = _rounded(edges, x, capacity, (nodes, ra, rb))[mask]
             chosen, total, sub_bound = _integer_program(sub, capacity, left, fallback=start)
             if left is not None:
                 left -= time.monotonic() - started
@@ -252,11 +254,11 @@ def _rustworkx(edges: Edges) -> tuple[list[Pair], float]:
     return chosen, sum(weight[p] for p in chosen)
 
 
-def _rounded(edges: Edges, x: np.ndarray, capacity: int) -> np.ndarray:
+def _rounded(edges: Edges, x: np.ndarray, capacity: int, ends=None) -> np.ndarray:
     """A plan within capacity from the LP's solution: its whole pairs (x = 1), then pairs with
     room at both ends, best first. Only a fallback for when HiGHS ran out of time before it
     found any plan; its gap to the LP bound is reported, it is never called optimal."""
-    nodes, ra, rb = _nodes(edges)
+    nodes, ra, rb = ends or _nodes(edges)
     load = np.zeros(len(nodes), dtype=np.int64)
     take = np.zeros(len(edges), dtype=bool)
     candidates = np.flatnonzero(x > 1e-6)

@@ -356,15 +356,29 @@ def cell_counts(
     return cells
 
 
-def groups_by(scope: SupportScope, dimension: str, *, checked: bool = False, **_ignored) -> dict:
-    """`measures.by_group` from the summaries: per council type, or per cluster (a council in
-    two clusters counts in both)."""
+def per_council(scope: SupportScope, *, checked: bool = False) -> list[tuple]:
+    """Per council counted on the demand side: (organisation id, type, needs support on some
+    key area, wants support on some, weighted gap over all), from the summaries."""
     qs, include = _council_counts(scope, checked=checked)
-    per = (
+    return list(
         qs.filter(include).values("response_id", "organisation_id", "org_type")
         .annotate(n_needs=Max("needs"), n_wants=Max("wanting"), n_gap=Sum("weighted_gap"))
         .order_by().values_list("organisation_id", "org_type", "n_needs", "n_wants", "n_gap")
     )  # fmt: skip
+
+
+def groups_by(
+    scope: SupportScope,
+    dimension: str,
+    *,
+    checked: bool = False,
+    per: list[tuple] | None = None,
+    **_ignored,
+) -> dict:
+    """`measures.by_group` from the summaries: per council type, or per cluster (a council in
+    two clusters counts in both). `per`: `per_council`'s rows, if already read."""
+    if per is None:
+        per = per_council(scope, checked=checked)
     clusters: dict[int, list[int]] = defaultdict(list)
     if dimension != "type":
         for org_id, cluster_id in Cluster.organisations.through.objects.values_list(
@@ -471,11 +485,12 @@ def where_to_focus(scope: SupportScope, *, national: bool, from_answers: bool = 
     }
     out["expert_names"] = [out["level_names"].get(n, str(n)) for n in out["expert_levels"]]
     if national:
+        per = None if from_answers else per_council(scope, checked=True)  # read once for both
         labels = dict(OrganisationType.choices)
         out["by_type"] = sorted(
             (
                 {"label": labels.get(k, k), **v}
-                for k, v in groups(scope, "type", rows=rows, checked=True).items()
+                for k, v in groups(scope, "type", rows=rows, checked=True, per=per).items()
             ),
             key=lambda r: (-r["demand"], r["label"]),
         )
@@ -483,7 +498,7 @@ def where_to_focus(scope: SupportScope, *, national: bool, from_answers: bool = 
         out["by_cluster"] = sorted(
             (
                 {"label": names.get(k, k), **v}
-                for k, v in groups(scope, "cluster", rows=rows, checked=True).items()
+                for k, v in groups(scope, "cluster", rows=rows, checked=True, per=per).items()
             ),
             key=lambda r: (-r["demand"], r["label"]),
         )

@@ -182,7 +182,7 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "shared": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "diagnostic.lib.shared_cache.SharedDatabaseCache",
             "LOCATION": SHARED_CACHE_TABLE,
             # Expired rows are culled when a write finds more than this many.
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},

@@ -29,3 +29,15 @@ class ChartImage(models.Model):
 
     def __str__(self) -> str:
         return self.digest
+
+
+class SharedCounter(models.Model):
+    """A whole-number value of the "shared" cache without Redis, such as an API token's request
+    count in its window (`lib.shared_cache`): counted in one atomic statement."""
+
+    key = models.CharField(primary_key=True, max_length=255)
+    count = models.BigIntegerField()
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.count}"

@@ -243,6 +243,9 @@ class IntroductionApiTests(BrokerTestCase):
 
     def test_queries_per_page_are_constant(self):
         counts = []
+        # The first request in a rate-limit window adds its count (one statement without
+        # Redis); every later one increments it: warm up past that.
+        self.bob_client.get(f"{V1}/introductions?page_size=1")
         for n in (1, 2):
             with CaptureQueriesContext(connection) as ctx:
                 body = self.bob_client.get(f"{V1}/introductions?page_size={n}").json()

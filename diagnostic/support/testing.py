@@ -20,6 +20,7 @@ demand. Sam leads the South East, where fewer than 5 councils submitted.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from diagnostic.accounts.models import Role
@@ -40,6 +41,12 @@ OVERRIDES = {
 
 
 def submit_answers(response: Response, codes, overrides: dict) -> None:
+    # One transaction, as the submission service's (the summaries lock the round).
+    with transaction.atomic():
+        _submit_answers(response, codes, overrides)
+
+
+def _submit_answers(response: Response, codes, overrides: dict) -> None:
     Answer.objects.bulk_create([
         Answer(response=response, value_code=vc, version=1,
                **{"current_level": 3, "target_level": 3, **overrides.get(vc.code, {})})

@@ -279,15 +279,8 @@ def groups_by_from_answers(
     out: dict = {}
     for response_id, (needs, wants, gap) in per.items():
         org, _, typ = rows.councils[response_id]
-        keys = [typ] if dimension == "type" else rows.clusters.get(org, ())
-        for key in keys:
-            g = out.setdefault(
-                key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0}
-            )
-            g["organisations"] += 1
-            g["demand"] += needs
-            g["wanting"] += wants
-            g["weighted_gap"] += gap
+        _count_into(out, [typ] if dimension == "type" else rows.clusters.get(org, ()),
+                    needs, wants, gap)  # fmt: skip
     return out
 
 
@@ -387,14 +380,8 @@ def groups_by(
             clusters[org_id].append(cluster_id)
     out: dict = {}
     for org, typ, needs, wants, gap in per:
-        for key in [typ] if dimension == "type" else clusters.get(org, ()):
-            g = out.setdefault(
-                key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0}
-            )
-            g["organisations"] += 1
-            g["demand"] += needs
-            g["wanting"] += wants
-            g["weighted_gap"] += gap
+        _count_into(out, [typ] if dimension == "type" else clusters.get(org, ()),
+                    needs, wants, gap)  # fmt: skip
     return out
 
 
@@ -754,3 +741,13 @@ def bump_support() -> None:
     from diagnostic.analytics.cache import bump_shared
 
     bump_shared(_SUPPORT_VERSION)
+
+
+def _count_into(out: dict, keys, needs: int, wants: int, gap: float) -> None:
+    """One council's demand added to each group it belongs to (its type, or its clusters)."""
+    for key in keys:
+        g = out.setdefault(key, {"organisations": 0, "demand": 0, "wanting": 0, "weighted_gap": 0})
+        g["organisations"] += 1
+        g["demand"] += needs
+        g["wanting"] += wants
+        g["weighted_gap"] += gap

@@ -478,17 +478,18 @@ def do_work_out_plan(*, run_id: int) -> PlanRun | None:
         near = queries.neighbours()
         rows = []
         for a, b in plan.pairs:
+            a, b = int(a), int(b)  # the solvers may give numpy integers; JSON takes Python's
             m = match(councils[a], councils[b], scale, near)
             rows.append({
                 "a": a, "b": b, "a_name": councils[a].name, "b_name": councils[b].name,
                 "a_region": councils[a].region_id, "b_region": councils[b].region_id,
-                "score": m.score,
+                "score": float(m.score),
                 "reasons": [r.text for r in m.first_reasons[:2]] + [r.text for r in m.second_reasons[:2]],
             })  # fmt: skip
         result = {
-            "rows": rows, "total": plan.total, "optimal": plan.optimal, "gap": plan.gap,
-            "method": plan.method, "councils": len(councils),
-            "pairs_considered": plan.pairs_considered,
+            "rows": rows, "total": float(plan.total), "optimal": bool(plan.optimal),
+            "gap": float(plan.gap), "method": plan.method, "councils": len(councils),
+            "pairs_considered": int(plan.pairs_considered),
         }  # fmt: skip
     except Exception as exc:
         _fail(run, f"The plan could not be worked out ({type(exc).__name__}).")
@@ -499,6 +500,6 @@ def do_work_out_plan(*, run_id: int) -> PlanRun | None:
     )  # fmt: skip
     if done:
         record("broker.plan_done", obj=run, round=rnd.pk, introductions=len(rows),
-               optimal=plan.optimal)  # fmt: skip
+               optimal=bool(plan.optimal))  # fmt: skip
     run.refresh_from_db()
     return run

@@ -32,5 +32,6 @@ ENV DEBUG=0 STATIC_ROOT=/app/staticfiles MEDIA_ROOT=/app/var/media BEHIND_PROXY=
     GUNICORN_WORKERS=3
 EXPOSE 8000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# The README's gunicorn line, listening on the container's interface.
+# The README's gunicorn line, listening on the container's interface. The same image runs the
+# background worker with another command: `python manage.py db_worker` (deploy/compose.yaml).
 CMD ["sh", "-c", "exec gunicorn diagnostic.wsgi --workers ${GUNICORN_WORKERS} --max-requests 500 --max-requests-jitter 50 --timeout 30 --bind 0.0.0.0:8000 --access-logfile -"]

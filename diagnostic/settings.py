@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "diagnostic.twofactor",
     "diagnostic.demo",
     "diagnostic.practice",
+    # Background jobs (the broker's plan): Django 6.0's tasks API backported, with the
+    # database backend and its `db_worker` command (docs/decisions/0033).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +192,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
         },
     }
+
+# --- Background jobs ---------------------------------------------------------------------------
+# Work too long for a request (the broker's national plan) is queued in the database and run by
+# `manage.py db_worker` (bin/demo starts one; deploy/compose.yaml has a worker service). Tests
+# use the same backend and run the queue with the worker (docs/decisions/0033).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Accounts and sign-in -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

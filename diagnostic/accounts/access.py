@@ -644,6 +644,27 @@ def get_round_for_broker(user: User, round_id):
     return _round(round_id)
 
 
+def get_plan_run_for_user(user: User, round_id, run_id):
+    """A plan run (the broker's plan worked out in the background) in this round, for the same
+    people as the plan page: the national team sees every run; a regional lead the runs made
+    for a regional audience within the regions they lead (their own, or another lead's of the
+    same region). Everyone else, and any other run, gets 404 (403 first for non-readers)."""
+    from diagnostic.broker.models import PlanRun
+
+    require_broker_reader(user)
+    run = _one_or_404(
+        PlanRun.objects.select_related("round", "region", "cluster", "requested_by").filter(
+            pk=_int(run_id), round_id=_int(round_id)
+        )
+    )
+    if is_national(user):
+        return run
+    led = led_region_ids(user)
+    if not run.national and run.audience_regions and set(run.audience_regions) <= led:
+        return run
+    raise Http404
+
+
 def get_introduction_for_user(user: User, introduction_id):
     """An introduction the user may see, with `viewer_side` set to their council ("first",
     "second") or None.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -166,3 +168,89 @@ class Outcome(models.Model):
     @property
     def useful(self) -> bool:
         return not self.not_useful and (self.met or self.shared_documents or self.joint_work)
+
+
+class PlanRun(models.Model):
+    """One request for a plan of introductions, worked out in the background by the task queue
+    (`broker/tasks.py`, docs/decisions/0033): what was asked, how far it has got, and the plan.
+
+    `key` names the question (round, scope, N, time limit and the audience the plan is for):
+    while a run is queued or running, asking the same question again gets that run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Working it out"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    # The scope: neither (the nation), a region, or a cluster.
+    region = models.ForeignKey(
+        "organisations.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    cluster = models.ForeignKey(
+        "organisations.Cluster", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    capacity = models.PositiveSmallIntegerField("introductions per council, at most")
+    time_limit = models.FloatField("seconds the solver may take for N > 1")
+    # Who the plan is for: the national team sees every council that agreed to be suggested to
+    # the LGA; regional leads only theirs (`queries.Audience`). Empty list: national.
+    audience_regions = models.JSONField(default=list, blank=True)
+    national = models.BooleanField(default=True)
+    key = models.CharField(max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=100, blank=True)
+    fraction = models.FloatField(default=0.0)
+    # The plan as the page shows it: {"rows": [...], "total", "optimal", "gap", "method",
+    # "councils", "pairs_considered"} (`services.do_work_out_plan`).
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One queued or running run per question (two requests at once: one run).
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="broker_one_active_plan_run_per_question",
+            )
+        ]
+        indexes = [models.Index(fields=["round", "-created_at"])]
+
+    def __str__(self):
+        return f"Plan run {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def is_stale(self, now=None) -> bool:
+        """Queued or running with no progress for STALE_AFTER: its worker died or none runs."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.status in self.ACTIVE and now - self.progress_at > STALE_AFTER
+
+    @property
+    def audience(self):
+        from diagnostic.broker.queries import NATIONAL, Audience
+
+        if self.national:
+            return NATIONAL
+        return Audience("regional", frozenset(self.audience_regions))
+
+
+# A queued or running plan with no progress for this long is shown as stopped, with "run again"
+# (its worker died, or no worker is running). The slowest step without progress reports, the
+# solver at 10x, takes well under a minute (docs/performance.md).
+STALE_AFTER = dt.timedelta(minutes=10)

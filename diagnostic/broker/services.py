@@ -33,7 +33,7 @@ from diagnostic.accounts.models import Membership, Role, User
 from diagnostic.assessments.models import Response, Round
 from diagnostic.audit.services import record
 from diagnostic.broker import queries
-from diagnostic.broker.models import Disclosure, Introduction, Outcome, Visibility
+from diagnostic.broker.models import Disclosure, Introduction, Outcome, PlanRun, Visibility
 from diagnostic.frameworks.models import ValueCode
 from diagnostic.organisations.models import Organisation
 
@@ -354,3 +354,152 @@ def _email_leads(organisation: Organisation, intro: Introduction, kind: str, sub
         from_email=None,
         recipient_list=recipients,
     )
+
+
+# --- The plan of introductions, worked out in the background (docs/decisions/0033) ------------
+# Seconds HiGHS may take for a plan with N > 1 in the background: the same as the command's
+# default, so the plan keeps to the issue's bars (5 s at scale 1, 60 s at 10x) and states its
+# proven gap (0.6 % at scale 1); given 30 s it would take 30 s for a gap nobody would notice.
+BACKGROUND_TIME_LIMIT = queries.PLAN_TIME_LIMIT
+# Progress is written at most this often (seconds), and at every change of stage.
+PROGRESS_EVERY = 0.5
+
+
+def plan_key(*, rnd: Round, region, cluster, capacity: int, time_limit: float, audience) -> str:
+    """What makes two requests the same question (`PlanRun.key`)."""
+    scope = f"c{cluster.pk}" if cluster else f"r{region.pk}" if region else "n"
+    who = (
+        "n"
+        if audience.kind == "national"
+        else "r" + ",".join(map(str, sorted(audience.region_ids)))
+    )
+    return f"{rnd.pk}:{scope}:{capacity}:{time_limit:g}:{who}"
+
+
+def do_request_plan(
+    *, rnd: Round, region=None, cluster=None, capacity: int, by: User,
+    time_limit: float = BACKGROUND_TIME_LIMIT, now=None,
+) -> tuple[PlanRun, bool]:  # fmt: skip
+    """Ask for a plan of introductions: a new run queued for the worker, or the run already
+    queued or running for the same question (returns (run, created)). A run with no progress
+    for `STALE_AFTER` is marked failed and a new one queued in its place. The caller has
+    checked that `by` may plan this scope (`accounts/access.py`)."""
+    from diagnostic.broker.tasks import work_out_plan
+
+    if capacity < 1:
+        raise Refused("Each council needs room for at least one introduction.")
+    audience = queries.audience_for(by)
+    key = plan_key(rnd=rnd, region=region, cluster=cluster, capacity=capacity,
+                   time_limit=time_limit, audience=audience)  # fmt: skip
+    now = now or timezone.now()
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                active = (
+                    PlanRun.objects.select_for_update()
+                    .filter(key=key, status__in=PlanRun.ACTIVE)
+                    .first()
+                )
+                if active is not None and not active.is_stale(now):
+                    return active, False
+                if active is not None:
+                    _fail(active, "It stopped: no progress for a long while.", now=now)
+                run = PlanRun.objects.create(
+                    round=rnd, region=region, cluster=cluster, capacity=capacity,
+                    time_limit=time_limit, national=audience.kind == "national",
+                    audience_regions=sorted(audience.region_ids), key=key, requested_by=by,
+                    stage="Waiting for the worker", created_at=now, progress_at=now,
+                )  # fmt: skip
+                # Queued in the same transaction: the worker sees the task only with its run.
+                run.task_id = str(work_out_plan.enqueue(run.pk).id)
+                run.save(update_fields=["task_id"])
+                record("broker.plan_requested", actor=by, obj=run, round=rnd.pk,
+                       region=region.pk if region else None, cluster=cluster.pk if cluster else None,
+                       capacity=capacity)  # fmt: skip
+                return run, True
+        except IntegrityError:
+            continue  # someone asked the same question at the same moment: use theirs
+    active = PlanRun.objects.filter(key=key, status__in=PlanRun.ACTIVE).first()
+    if active is None:
+        raise Refused("The plan could not be queued; please try again.")
+    return active, False
+
+
+def _fail(run: PlanRun, error: str, *, now=None) -> None:
+    PlanRun.objects.filter(pk=run.pk, status__in=PlanRun.ACTIVE).update(
+        status=PlanRun.Status.FAILED, error=error, finished_at=now or timezone.now()
+    )
+    record("broker.plan_failed", obj=run, round=run.round_id, error=error)
+
+
+class _Reporter:
+    """Writes a run's progress (`broker/progress.py`) at most every PROGRESS_EVERY seconds and
+    at each new stage; only while the run is still running (a run marked failed stays so)."""
+
+    def __init__(self, run_id: int):
+        self.run_id, self.stage, self.last = run_id, "", 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        import time
+
+        from diagnostic.broker.progress import BY_KEY, overall
+
+        now = time.monotonic()
+        if stage == self.stage and now - self.last < PROGRESS_EVERY and done != total:
+            return
+        self.stage, self.last = stage, now
+        PlanRun.objects.filter(pk=self.run_id, status=PlanRun.Status.RUNNING).update(
+            stage=BY_KEY[stage].label, fraction=overall(stage, done, total),
+            progress_at=timezone.now(),
+        )  # fmt: skip
+
+
+def do_work_out_plan(*, run_id: int) -> PlanRun | None:
+    """Work out a queued run's plan (called by the worker, `broker/tasks.py`): mark it running,
+    report progress, store the plan as the page shows it, or the error. A run no longer queued
+    (already worked out, or given up as stopped) is left alone (returns None)."""
+    from diagnostic.broker.scoring import match
+
+    now = timezone.now()
+    started = PlanRun.objects.filter(pk=run_id, status=PlanRun.Status.QUEUED).update(
+        status=PlanRun.Status.RUNNING, started_at=now, progress_at=now, stage="Starting"
+    )
+    if not started:
+        return None
+    run = PlanRun.objects.select_related("round", "region", "cluster").get(pk=run_id)
+    try:
+        rnd = run.round
+        ids = queries.scope_organisation_ids(rnd, region=run.region, cluster=run.cluster)
+        plan, councils = queries.plan_for(
+            rnd, run.audience, run.capacity, organisation_ids=ids,
+            progress=_Reporter(run.pk), time_limit=run.time_limit or None,
+        )  # fmt: skip
+        scale = queries.level_scale(rnd.framework_version_id)
+        near = queries.neighbours()
+        rows = []
+        for a, b in plan.pairs:
+            a, b = int(a), int(b)  # the solvers may give numpy integers; JSON takes Python's
+            m = match(councils[a], councils[b], scale, near)
+            rows.append({
+                "a": a, "b": b, "a_name": councils[a].name, "b_name": councils[b].name,
+                "a_region": councils[a].region_id, "b_region": councils[b].region_id,
+                "score": float(m.score),
+                "reasons": [r.text for r in m.first_reasons[:2]] + [r.text for r in m.second_reasons[:2]],
+            })  # fmt: skip
+        result = {
+            "rows": rows, "total": float(plan.total), "optimal": bool(plan.optimal),
+            "gap": float(plan.gap), "method": plan.method, "councils": len(councils),
+            "pairs_considered": int(plan.pairs_considered),
+        }  # fmt: skip
+    except Exception as exc:
+        _fail(run, f"The plan could not be worked out ({type(exc).__name__}).")
+        raise
+    done = PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.RUNNING).update(
+        status=PlanRun.Status.DONE, result=result, stage="Done", fraction=1.0,
+        progress_at=timezone.now(), finished_at=timezone.now(),
+    )  # fmt: skip
+    if done:
+        record("broker.plan_done", obj=run, round=rnd.pk, introductions=len(rows),
+               optimal=bool(plan.optimal))  # fmt: skip
+    run.refresh_from_db()
+    return run

@@ -8,6 +8,10 @@ chose to be suggested by name unless a test changes it.
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
 from diagnostic.accounts.models import Role
 from diagnostic.assessments.models import Answer, Response
 from diagnostic.assessments.testing import AssessmentTestCase
@@ -25,18 +29,21 @@ def need(level=2, target=4, priority="high", support=False) -> dict:
 def submit_with(response: Response, answers: dict[str, dict], codes) -> None:
     """Store `answers` ({code: {level, target, priority, could_share, support}}) and submit."""
     by_code = {vc.code: vc for vc in codes}
-    Answer.objects.filter(response=response).delete()
-    Answer.objects.bulk_create(
-        Answer(
-            response=response, value_code=by_code[code], current_level=a.get("level"),
-            target_level=a.get("target"), priority=a.get("priority", ""),
-            could_share=a.get("could_share", False), want_support=a.get("support", False),
-        )
-        for code, a in answers.items()
-    )  # fmt: skip
-    Response.objects.filter(pk=response.pk).update(
-        status=Response.Status.SUBMITTED, answered_count=len(answers)
-    )
+    # In one transaction, and with a new version and submission time, as the service does.
+    with transaction.atomic():
+        Answer.objects.filter(response=response).delete()
+        Answer.objects.bulk_create(
+            Answer(
+                response=response, value_code=by_code[code], current_level=a.get("level"),
+                target_level=a.get("target"), priority=a.get("priority", ""),
+                could_share=a.get("could_share", False), want_support=a.get("support", False),
+            )
+            for code, a in answers.items()
+        )  # fmt: skip
+        Response.objects.filter(pk=response.pk).update(
+            status=Response.Status.SUBMITTED, answered_count=len(answers),
+            version=F("version") + 1, submitted_at=timezone.now(),
+        )  # fmt: skip
 
 
 def choose(rnd, organisation, visibility=Visibility.NAMED, show_levels=False) -> None:
@@ -75,3 +82,19 @@ class BrokerTestCase(AssessmentTestCase):
         submit_with(cls.response_d, {"MCR2": STRONG, "EC1": need(1, 4, "medium")}, cls.codes)
         for org in (cls.council_a, cls.council_b, cls.council_c, cls.council_d):
             choose(cls.round, org)
+
+
+def run_queued_tasks() -> None:
+    """Run every queued background job through the worker (`manage.py db_worker --batch`), as
+    in production but in this process and this test's transaction: the worker's reconnecting
+    between jobs (which would end the test's transaction) and its signal handlers are left out."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    worker = "django_tasks_db.management.commands.db_worker"
+    with (
+        mock.patch(f"{worker}.close_old_connections"),
+        mock.patch(f"{worker}.Worker.configure_signals"),
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)

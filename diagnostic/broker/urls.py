@@ -16,6 +16,7 @@ urlpatterns = [
     path("introductions/<int:introduction_id>/outcome/", council.outcome, name="outcome"),
     # The national team and regional leads
     path("rounds/<int:round_id>/broker/plan/", sector.plan, name="plan"),
+    path("rounds/<int:round_id>/broker/plan/<int:run_id>/", sector.plan_run, name="plan_run"),
     path("rounds/<int:round_id>/broker/propose/", sector.propose, name="propose"),
     path("rounds/<int:round_id>/broker/coverage/", sector.coverage, name="coverage"),
     path("rounds/<int:round_id>/broker/dashboard/", sector.dashboard, name="dashboard"),

@@ -8,7 +8,7 @@ from diagnostic.accounts.models import Role
 from diagnostic.assessments.testing import create_open_round
 from diagnostic.broker import services
 from diagnostic.broker.models import Introduction, Outcome
-from diagnostic.broker.testing import STRONG, choose, need, submit_with
+from diagnostic.broker.testing import STRONG, choose, need, run_queued_tasks, submit_with
 from diagnostic.browser_tests.base import BrowserTestCase
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
 from diagnostic.organisations.models import Organisation
@@ -107,7 +107,12 @@ class BrokerPagesTests(BrowserTestCase):
         self.assert_accessible(page, "the plan form")
         page.get_by_label("Introductions per council, at most").select_option("2")
         page.get_by_role("button", name="Work out the plan").click()
-        page.wait_for_selector("#plan")
+        # Worked out in the background (docs/decisions/0033): first the run waits for the worker.
+        page.wait_for_selector("progress")
+        self.assertEqual(page.locator("#plan-summary").inner_text(), "Waiting to start")
+        self.assert_accessible(page, "a plan waiting for the worker")
+        run_queued_tasks()
+        page.wait_for_selector("#plan", timeout=10_000)  # the page polls every 2 s
         self.assertIn("2 introductions", page.locator("#plan-summary").inner_text())
         self.assert_accessible(page, "the plan")
         page.get_by_role("button", name="Propose introducing Council A and Council B").click()

@@ -231,7 +231,10 @@ class RolesTableTests(AssessmentTestCase):
             "post", reverse("broker:propose", args=[t.round.pk])
         ),
         "work out a plan of introductions for a round": lambda t: t.ok(
-            "get", reverse("broker:plan", args=[t.round.pk]), {"capacity": 1}
+            "post", reverse("broker:plan", args=[t.round.pk]), {"capacity": 1}
+        ),
+        "follow a plan of introductions as it is worked out, and read it": lambda t: t.planned(
+            lambda run: t.ok("get", reverse("broker:plan_run", args=[t.round.pk, run.pk]))
         ),
         "see which value codes a region or cluster covers": lambda t: t.ok(
             "get", reverse("broker:coverage", args=[t.round.pk])
@@ -280,6 +283,21 @@ class RolesTableTests(AssessmentTestCase):
             return check(intro)
         finally:
             intro.delete()
+
+    def planned(self, check) -> bool:
+        """With a plan asked for by the person signed in (through the plan page), or by the
+        national team when they may not ask for one."""
+        from diagnostic.broker import services
+        from diagnostic.broker.models import PlanRun
+
+        self.client.post(reverse("broker:plan", args=[self.round.pk]), {"capacity": 1})
+        run = PlanRun.objects.order_by("-pk").first()
+        if run is None:
+            run, _ = services.do_request_plan(rnd=self.round, capacity=1, by=self.erin)
+        try:
+            return check(run)
+        finally:
+            PlanRun.objects.all().delete()
 
     def support_invited(self, check) -> bool:
         """With support offered to Council A and its invitation sent."""

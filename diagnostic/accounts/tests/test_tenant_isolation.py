@@ -113,6 +113,7 @@ NOT_TENANT_DATA = {
     "assessments:reminder": "national admins only, whole rounds; tested in test_reminders",
     "assessments:round_status": "national admins only, whole rounds; tested in test_rounds",
     "broker:plan": "national team and regional leads, their region's councils that agreed; tested in broker/test_sector_pages",
+    "broker:plan_run": "a plan run: the national team, or regional leads for their own region's audience (404 otherwise); councils shown as their current choices allow; tested in broker/test_plan_runs",
     "broker:propose": "national admins and regional leads, councils that agreed; tested in broker/test_sector_pages",
     "broker:coverage": "national team and regional leads, their region's councils that agreed; tested in broker/test_sector_pages",
     "broker:dashboard": "counts per region, suppressed under 5 for regional leads; tested in broker/test_sector_pages",

@@ -54,6 +54,42 @@ class PartnersPageTests(BrokerTestCase):
         Disclosure.objects.filter(organisation=self.council_b).delete()
         self.assertNotContains(self.client.get(self.url()), "Council B")
 
+    def test_a_reopening_and_a_new_submission_are_reflected_at_once_reading_only_that_council(self):
+        """The broker's copy of the round is refreshed in part: only the council whose response
+        changed has its answers read again (issue 11), and what it shows is what was submitted."""
+        from unittest import mock
+
+        from diagnostic.analytics.cache import bump
+        from diagnostic.assessments.services import do_reopen
+        from diagnostic.broker import queries
+
+        def partners():
+            r = self.client.get(self.url(self.response_b))
+            return {row["m"].second.name: row["m"] for row in r.context["rows"]}
+
+        self.client.force_login(self.charlie)
+        self.assertAlmostEqual(partners()["Council A"].score, 2 * 6 * 9 / 15)  # the copy is made
+        with self.captureOnCommitCallbacks(execute=True):
+            do_reopen(response=self.response_a, by=self.erin, reason="A correction")
+        with mock.patch.object(queries, "_read_answers", wraps=queries._read_answers) as read:
+            self.assertNotIn("Council A", partners())
+        self.assertEqual([c.args for c in read.call_args_list], [([],)])  # nothing to read
+        # Council A submits again: no longer strong in MCR2, so B gains nothing from it...
+        submit_with(self.response_a, {"MCR2": need(), "OSV1": need(), "EC1": STRONG}, self.codes)
+        bump(self.round.pk)  # as `do_submit` does once committed
+        with mock.patch.object(queries, "_read_answers", wraps=queries._read_answers) as read:
+            self.assertNotIn("Council A", partners())
+        self.assertEqual([c.args for c in read.call_args_list], [([self.response_a.pk],)])
+        # ... and then again as it was: back, with its reasons.
+        submit_with(self.response_a, {"MCR2": STRONG, "OSV1": need(), "EC1": STRONG}, self.codes)
+        bump(self.round.pk)
+        m = partners()["Council A"]
+        self.assertAlmostEqual(m.score, 2 * 6 * 9 / 15)
+        self.assertIn("Council A is Leader in MCR2", " ".join(r.text for r in m.first_reasons))
+        # The whole copy equals one made from scratch.
+        fresh, _ = queries._load_councils(self.round.pk)
+        self.assertEqual(queries.round_councils(self.round.pk), fresh)
+
     def test_only_the_lead_sees_it(self):
         for user, status in [(self.alice, 403), (self.victor, 403), (self.charlie, 404), (self.dana, 404), (self.erin, 403), (self.zoe, 404)]:  # fmt: skip
             self.client.force_login(user)

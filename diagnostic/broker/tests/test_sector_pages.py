@@ -1,92 +1,21 @@
 """The plan of introductions, proposing, coverage and the broker dashboard, over HTTP."""
 
-from collections import Counter
 from io import StringIO
 
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from diagnostic.broker import queries, services
+from diagnostic.broker import services
 from diagnostic.broker.models import Introduction, Outcome, Visibility
-from diagnostic.broker.plan import exhaustive
-from diagnostic.broker.scoring import all_pairs
 from diagnostic.broker.testing import BrokerTestCase, choose
-from diagnostic.organisations.models import Cluster
 
 AB = 2 * 6 * 9 / 15  # A gains 6 in OSV1, B gains 9 in MCR2 (docs/metrics.md)
 BD = AB  # B gains 9 in MCR2 from D, D gains 6 in EC1 from B
 AC = CD = 2 * 6 * 1 / 7
 
 
-class PlanTests(BrokerTestCase):
-    def plan(self, user, **params):
-        self.client.force_login(user)
-        return self.client.get(reverse("broker:plan", args=[self.round.pk]), params)
-
-    def test_the_national_plan_is_optimal_and_respects_every_capacity(self):
-        for n, total in [(1, AB + CD), (2, AB + BD + AC + CD), (3, AB + BD + AC + CD)]:
-            with self.subTest(n=n):
-                r = self.plan(self.erin, capacity=n)
-                plan = r.context["plan"]
-                self.assertTrue(plan.optimal)
-                self.assertAlmostEqual(plan.total, total)
-                load = Counter(v for p in plan.pairs for v in p)
-                self.assertLessEqual(max(load.values()), n)
-                scores = all_pairs(
-                    queries.councils_for(self.round.pk, queries.NATIONAL),
-                    queries.level_scale(self.framework.pk),
-                )
-                self.assertAlmostEqual(plan.total, exhaustive(scores, n))
-        self.assertContains(r, "This is the best possible plan")
-
-    def test_councils_that_chose_not_at_all_are_never_planned(self):
-        choose(self.round, self.council_c, Visibility.NONE)
-        r = self.plan(self.erin, capacity=2)
-        self.assertEqual(
-            sorted(r.context["plan"].pairs),
-            sorted(
-                [(self.council_a.pk, self.council_b.pk), (self.council_b.pk, self.council_d.pk)]
-            ),
-        )
-        self.assertNotContains(r, "Council C")
-        # Only the LGA and its region: the LGA plans it, a regional lead elsewhere does not.
-        choose(self.round, self.council_c, Visibility.LGA_REGION)
-        self.assertContains(self.plan(self.erin, capacity=2), "Council C")
-
-    def test_a_regional_lead_plans_in_their_region_only(self):
-        r = self.plan(self.dana, capacity=1)
-        self.assertEqual(r.context["where"], "North West")
-        self.assertEqual(r.context["plan"].pairs, [])  # A and D would not each gain
-        # Another region or its cluster is not among her choices: no plan.
-        self.assertIsNone(self.plan(self.dana, capacity=1, region="E12000008").context["plan"])
-        other = Cluster.objects.create(name="Kent and friends", region=self.south_east)
-        self.assertIsNone(self.plan(self.dana, capacity=1, cluster=other.pk).context["plan"])
-
-    def test_a_cluster_plan(self):
-        cluster = Cluster.objects.create(name="South East pair", region=self.south_east)
-        cluster.organisations.set([self.council_a, self.council_b])
-        r = self.plan(self.erin, capacity=1, cluster=cluster.pk)
-        self.assertEqual(r.context["plan"].pairs, [(self.council_a.pk, self.council_b.pk)])
-
-    def test_bad_input_is_refused_without_a_plan(self):
-        for params in [{"capacity": 0}, {"capacity": "x"}, {"capacity": 99}, {"capacity": 1, "region": "nowhere"}, {"capacity": 1, "cluster": "x"}]:  # fmt: skip
-            with self.subTest(params):
-                r = self.plan(self.erin, **params)
-                self.assertEqual(r.status_code, 200)
-                self.assertIsNone(r.context["plan"])
-
-    def test_who_may_see_it(self):
-        for user, status in [
-            (self.bob, 403),
-            (self.alice, 403),
-            (self.zoe, 403),
-            (self.nina, 200),
-            (self.dana, 200),
-        ]:
-            with self.subTest(user.email):
-                self.assertEqual(self.plan(user).status_code, status)
-
+class PlanCommandTests(BrokerTestCase):
     def test_the_command_prints_the_same_plan(self):
         out, err = StringIO(), StringIO()
         call_command(

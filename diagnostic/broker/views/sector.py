@@ -14,7 +14,11 @@ from diagnostic.accounts import access
 from diagnostic.analytics import charts as analytics_charts
 from diagnostic.broker import charts, queries, services
 from diagnostic.broker.forms import PlanForm
+from diagnostic.broker.models import Disclosure, PlanRun
+from diagnostic.lib.http import require_get_or_post
 from diagnostic.organisations.models import Cluster, Organisation, OrganisationType, Region
+
+NATION = "England, Wales and Northern Ireland"
 
 
 def _scope_choices(user):
@@ -43,13 +47,7 @@ def _scope(request, rnd):
     if region is None and cluster is None and not national and regions:
         region = regions[0]  # a regional lead always plans within their region
     ids = queries.scope_organisation_ids(rnd, region=region, cluster=cluster)
-    where = (
-        cluster.name
-        if cluster
-        else region.name
-        if region
-        else "England, Wales and Northern Ireland"
-    )
+    where = cluster.name if cluster else region.name if region else NATION
     return form, region, cluster, ids, where
 
 
@@ -57,30 +55,96 @@ def _can_propose(user) -> bool:
     return access.is_national_admin(user) or bool(access.led_region_ids(user))
 
 
+def _plan_scope(request, rnd, data):
+    """(form, region, cluster) for the plan form bound to `data` (or unbound)."""
+    regions, clusters, national = _scope_choices(request.user)
+    form = PlanForm(data, regions=regions, clusters=clusters, national=national)
+    region = cluster = None
+    if form.is_valid():
+        if form.cleaned_data["cluster"]:
+            cluster = access.get_cluster_for_user(request.user, form.cleaned_data["cluster"])
+        elif form.cleaned_data["region"]:
+            region = access.get_region_for_user(request.user, form.cleaned_data["region"])
+        if region is None and cluster is None and not national and regions:
+            region = regions[0]  # a regional lead always plans within their region
+    return form, region, cluster
+
+
+def _recent_runs(user, rnd, limit=5):
+    """The last plans worked out in this round that the user may open (`access`'s rule)."""
+    runs = (
+        PlanRun.objects.filter(round=rnd)
+        .select_related("region", "cluster")
+        .order_by("-created_at", "-pk")
+    )
+    if not access.is_national(user):
+        runs = runs.filter(national=False)
+        led = access.led_region_ids(user)
+        return [r for r in runs[:50] if r.audience_regions and set(r.audience_regions) <= led][
+            :limit
+        ]
+    return list(runs[:limit])
+
+
+@login_required
+@require_get_or_post
+def plan(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The plan form. Its POST asks for the plan, worked out in the background (a new run, or
+    the one already on its way for the same question) and goes to the run's page."""
+    rnd = access.get_round_for_broker(request.user, round_id)
+    data = request.POST if request.method == "POST" else None
+    form, region, cluster = _plan_scope(request, rnd, data)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run, created = services.do_request_plan(
+                rnd=rnd, region=region, cluster=cluster, capacity=form.cleaned_data["capacity"],
+                by=request.user,
+            )  # fmt: skip
+        except services.Refused as exc:
+            messages.error(request, str(exc))
+            return redirect("broker:plan", rnd.pk)
+        if not created:
+            messages.info(request, "This plan was already being worked out: here it is.")
+        return redirect("broker:plan_run", rnd.pk, run.pk)
+    return render(request, "broker/plan.html", {
+        "round": rnd, "form": form, "runs": _recent_runs(request.user, rnd),
+    })  # fmt: skip
+
+
+def _where(run) -> str:
+    return run.cluster.name if run.cluster else run.region.name if run.region else NATION
+
+
 @login_required
 @require_safe
-def plan(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access.get_round_for_broker(request.user, round_id)
-    form, region, cluster, ids, where = _scope(request, rnd)
-    ctx = {"round": rnd, "form": form, "where": where, "plan": None}
-    if form.is_bound and form.is_valid():
-        audience = queries.audience_for(request.user)
-        result, councils = queries.plan_for(
-            rnd, audience, form.cleaned_data["capacity"], organisation_ids=ids
-        )
-        scale = queries.level_scale(rnd.framework_version_id)
-        neighbours = queries.neighbours()
-        names = {c.id: c.name for c in councils.values()}
-        from diagnostic.broker.scoring import match
-
-        rows = []
-        for a, b in result.pairs:
-            m = match(councils[a], councils[b], scale, neighbours)
-            rows.append({"a": a, "b": b, "a_name": names[a], "b_name": names[b], "m": m})
-        ctx.update(
-            plan=result, rows=rows, councils=len(councils), can_propose=_can_propose(request.user)
-        )
-    return render(request, "broker/plan.html", ctx)
+def plan_run(request: HttpRequest, round_id: int, run_id: int) -> HttpResponse:
+    """A plan worked out in the background: its progress (polled by htmx every 2 s, or the
+    Refresh link), then the plan. Councils that have since chosen not to be seen by the plan's
+    audience are left out of it (choices take effect at once)."""
+    run = access.get_plan_run_for_user(request.user, round_id, run_id)
+    rnd = run.round
+    ctx = {"round": rnd, "run": run, "where": _where(run), "stale": run.is_stale(),
+           "rows": [], "hidden": 0}  # fmt: skip
+    if run.status == PlanRun.Status.DONE and run.result:
+        choices = queries.visibilities(rnd.pk)
+        default = (Disclosure.DEFAULT, False)
+        audience = run.audience
+        for row in run.result["rows"]:
+            if all(
+                audience.sees(choices.get(row[x], default)[0], row[f"{x}_region"])
+                for x in ("a", "b")
+            ):
+                ctx["rows"].append(row)
+            else:
+                ctx["hidden"] += 1
+        ctx["gap_percent"] = f"{100 * run.result['gap']:.2f}"
+        ctx["can_propose"] = _can_propose(request.user)
+    ctx["again"] = {
+        "capacity": run.capacity, "region": run.region.code if run.region else "",
+        "cluster": run.cluster_id or "",
+    }  # fmt: skip
+    template = "broker/plan_run.html#run" if request.htmx else "broker/plan_run.html"
+    return render(request, template, ctx)
 
 
 @login_required

@@ -52,6 +52,7 @@ PAGE_ARGS = {
     "broker:partners": lambda t: [t.response_a.pk],
     "broker:disclosure": lambda t: [t.response_a.pk],
     "broker:plan": lambda t: [t.round.pk],
+    "broker:plan_run": lambda t: [t.round.pk, _objects(t)["plan_run"].pk],
     "broker:coverage": lambda t: [t.round.pk],
     "broker:dashboard": lambda t: [t.round.pk],
     "broker:introduction": lambda t: [_objects(t)["introduction"].pk],
@@ -152,7 +153,7 @@ def _objects(t) -> dict:
 
         from django.utils import timezone
 
-        from diagnostic.broker.models import Introduction
+        from diagnostic.broker.models import Introduction, PlanRun
         from diagnostic.practice.testing import make_case_study
         from diagnostic.support.models import Adviser, Offer
         from diagnostic.support.models import Invitation as SupportInvitation
@@ -183,6 +184,31 @@ def _objects(t) -> dict:
                 offer=offer, organisation=t.council_a, status="invited"
             ),
             "adviser": adviser,
+            # A plan of introductions for the North West's regional audience (national team
+            # and Dana see it), done: the page as it is once worked out.
+            "plan_run": PlanRun.objects.create(
+                round=t.round,
+                region=t.north_west,
+                capacity=1,
+                time_limit=30,
+                national=False,
+                audience_regions=[t.north_west.pk],
+                key="every-page",
+                status="done",
+                created_at=now,
+                progress_at=now,
+                finished_at=now,
+                fraction=1.0,
+                result={
+                    "rows": [],
+                    "total": 0.0,
+                    "optimal": True,
+                    "gap": 0.0,
+                    "method": "nothing to match",
+                    "councils": 2,
+                    "pairs_considered": 0,
+                },
+            ),  # fmt: skip
         }
     return t._every_page_objects
 

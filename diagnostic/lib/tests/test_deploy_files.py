@@ -91,6 +91,18 @@ class ComposeFileTests(SimpleTestCase):
             self.assertIn(f"media:{env['MEDIA_ROOT']}", service["volumes"], name)
             self.assertTrue(service["init"], name)  # signals and child processes reaped
 
+    def test_a_worker_runs_the_background_jobs_with_the_apps_settings(self):
+        """docs/decisions/0033: queued jobs (the broker's plan) need `manage.py db_worker`."""
+        doc = compose()
+        workers = {n: s for n, s in doc["services"].items() if "db_worker" in s.get("command", [])}
+        self.assertEqual(list(workers), ["worker"])
+        worker, app = workers["worker"], next(iter(app_servers(doc).values()))
+        self.assertEqual(worker["environment"], app["environment"])
+        self.assertEqual(
+            worker["depends_on"]["migrate"]["condition"], "service_completed_successfully"
+        )
+        self.assertTrue(worker["init"])  # its SIGTERM on `docker compose stop`: a graceful stop
+
     def test_every_variable_given_to_the_app_is_a_setting(self):
         text = (ROOT / "diagnostic" / "settings.py").read_text()
         read = set(re.findall(r"""(?:getenv|envbool|envint|envlist)\(\s*["']([A-Z_]+)["']""", text))

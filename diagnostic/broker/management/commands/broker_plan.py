@@ -1,4 +1,6 @@
-"""Work out the plan of introductions for a round, with a progress bar, and print it."""
+"""Work out the plan of introductions for a round, with a progress bar, and print it.
+
+The plan page does the same in the background (`broker/tasks.py`), with the same stages."""
 
 from __future__ import annotations
 
@@ -8,23 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from diagnostic.assessments.models import Round
 from diagnostic.broker import queries
+from diagnostic.broker.progress import ProgressBar
 from diagnostic.organisations.models import Cluster, Organisation, Region
-
-
-class ProgressBar:
-    """A one-line bar redrawn in place (`write` gets text without a newline)."""
-
-    def __init__(self, write, label: str, width: int = 40):
-        self.write, self.label, self.width = write, label, width
-
-    def __call__(self, done: int, total: int) -> None:
-        if total == 0:
-            return
-        filled = self.width * done // total
-        end = "\n" if done == total else ""
-        self.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}{end}"
-        )
 
 
 class Command(BaseCommand):
@@ -71,7 +58,7 @@ class Command(BaseCommand):
         ids = queries.scope_organisation_ids(rnd, region=region, cluster=cluster)
         bar = None
         if options["progress"] or self.stderr.isatty():
-            bar = ProgressBar(lambda text: self.stderr.write(text, ending=""), "Scoring councils")
+            bar = ProgressBar(lambda text: self.stderr.write(text, ending=""))
         started = time.perf_counter()
         plan, councils = queries.plan_for(
             rnd, queries.NATIONAL, options["per_council"], organisation_ids=ids, progress=bar,

@@ -383,7 +383,7 @@ def render(args, seeded, rows) -> str:
         f"## Library of good practice: {args.database}, {args.count} case studies",
         "",
         f"- **Run**: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"`.venv/bin/python bench/library.py --database {args.database} --count {args.count}`",
+        f"`.venv/bin/python bench/library.py {' '.join(sys.argv[1:])}`",
         f"- **Machine**: nproc {run.os.cpu_count()}, load average {run.os.getloadavg()[0]:.1f} at the end, Python {sys.version.split()[0]}, "
         f"Django {django.get_version()} (shared with other work while it ran: noisy)",
         f"- **Data**: {args.count} case studies (nine in ten published, visibility mixed) from "

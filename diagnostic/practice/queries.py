@@ -152,9 +152,9 @@ class LibraryPaginator(Paginator):
     """Pages THE library query in two steps: first the page's ids in the query's order, then
     just those rows with what a card shows (`for_cards`).
 
-    - Sorted by relevance on SQLite, the ids of every visible match come from one narrow query
-      and are put in rank order here (`Search.in_rank_order`): their number is the count, and
-      the page is a slice of them.
+    - Sorted by relevance, the ids of every visible match come from one narrow query, best
+      first (`Search.in_rank_order`: on SQLite put in rank order in Python): their number is
+      the count, and the page is a slice of them.
     - Otherwise the ids are a subquery of the rows' statement (one table, no joins, no display
       columns, so the database sorts narrow rows and skips earlier pages' rows cheaply), and
       the rows are ranked again (twenty rows, not every match) and put in the same order.

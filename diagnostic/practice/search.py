@@ -121,14 +121,18 @@ class Search:
         return queryset.filter(pk__in=best)
 
     def in_rank_order(self, queryset: QuerySet) -> list[int] | None:
-        """SQLite: the ids in `queryset` (already `matching`), best first, from one narrow query (the
-        rank of each is already known here, its place in bm25 order: sorting by it in the
-        database compared each row with the list of every match). None on PostgreSQL, where
-        the database ranks."""
-        if connection.vendor == "postgresql" or not self.terms:
+        """The ids in `queryset` (already `matching`, and on PostgreSQL `ranked` and sorted by
+        relevance), best first, from one narrow query: their number is the count and a page is
+        a slice, so the matches are found and ranked once, not once for the count and again for
+        the page. On SQLite each one's rank is already known here (its place in bm25 order) and
+        Python sorts by it: sorting in the database compared each row with the list of every
+        match. None when there are no words to search for."""
+        if not self.terms:
             return None
         if self.nothing:
             return []
+        if connection.vendor == "postgresql":
+            return list(queryset.values_list("pk", flat=True))
         ids = queryset.order_by().values_list("pk", flat=True)
         return sorted(ids, key=self.positions.__getitem__)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import os
 import random
 import sys
 import time
@@ -156,27 +157,42 @@ def seed(count: int, log) -> dict:
             "case_study": next(cs.pk for cs in rows if cs.state == "published" and cs.visibility == "public"), "organisations": len(orgs)}  # fmt: skip
 
 
-def measure(seeded: dict, n: int, log) -> list[dict]:
-    from django.db import connection
+def cases(seeded: dict) -> list[tuple[str, bool, str]]:
+    """(what, signed in?, URL) of each measured request."""
+    return [
+        ("library, public", False, "/good-practice/"),
+        ("library, signed-in council", True, "/good-practice/"),
+        ("search for one word", False, "/good-practice/?q=apprenticeships"),
+        ("search for two words", True, "/good-practice/?q=procurement+covenant"),
+        ("value code and level filters", False,
+         f"/good-practice/?value_code={seeded['vc']}&level={seeded['level']}"),
+        ("page 50, sorted by title", False, "/good-practice/?sort=title&page=50"),
+        ("one case study", False, f"/good-practice/{seeded['case_study']}/"),
+        ("library CSV (every match)", False, "/good-practice.csv"),
+    ]  # fmt: skip
+
+
+CSV = "library CSV (every match)"
+
+
+def clients(seeded: dict):
+    """(public, signed-in council) test clients, warmed up."""
     from django.test import Client
 
     public = Client(HTTP_HOST="127.0.0.1")
     council = Client(HTTP_HOST="127.0.0.1")
     council.force_login(seeded["lead"])
     council.get("/")
-    cases = [
-        ("library, public", public, "/good-practice/"),
-        ("library, signed-in council", council, "/good-practice/"),
-        ("search for one word", public, "/good-practice/?q=apprenticeships"),
-        ("search for two words", council, "/good-practice/?q=procurement+covenant"),
-        ("value code and level filters", public,
-         f"/good-practice/?value_code={seeded['vc']}&level={seeded['level']}"),
-        ("page 50, sorted by title", public, "/good-practice/?sort=title&page=50"),
-        ("one case study", public, f"/good-practice/{seeded['case_study']}/"),
-        ("library CSV (every match)", public, "/good-practice.csv"),
-    ]  # fmt: skip
+    return public, council
+
+
+def measure(seeded: dict, n: int, log) -> list[dict]:
+    from django.db import connection
+
+    public, council = clients(seeded)
     rows = []
-    for what, client, url in cases:
+    for what, signed_in, url in cases(seeded):
+        client = council if signed_in else public
         r = client.get(url)
         assert r.status_code in (200, 404), (url, r.status_code)
         seen: list[str] = []
@@ -200,6 +216,166 @@ def measure(seeded: dict, n: int, log) -> list[dict]:
     return rows
 
 
+def reseeded(log) -> dict:
+    """What `seed` returns, read back from a database a previous `--keep-db` run left."""
+    from diagnostic.accounts.models import User
+    from diagnostic.organisations.models import Organisation
+    from diagnostic.practice.models import CaseStudy
+    from diagnostic.practice.queries import current_version
+
+    version = current_version()
+    count = CaseStudy.objects.count()
+    log(f"  reusing {count} case studies")
+    return {"lead": User.objects.get(email="bench-lead@bench.example"),
+            "vc": version.valuecodes.order_by("position", "pk").first().code,
+            "level": version.levels.order_by("-number").first().number,
+            "case_study": CaseStudy.objects.filter(state="published", visibility="public")
+            .order_by("pk").values_list("pk", flat=True).first(),
+            "organisations": Organisation.objects.count(), "count": count}  # fmt: skip
+
+
+# --- Where the time goes (--profile, --explain) -----------------------------------------------
+# cProfile's cumulative time of these, per request: what each layer costs. They nest (the
+# template renders the page's rows, so its time includes their queries): read them as parts.
+LAYERS = [
+    ("the whole request", "django/test/client.py", ("get",)),
+    ("the signed-in person (session, user, roles)", "django/contrib/auth/__init__.py", ("get_user",)),
+    ("the view (with its template)", "diagnostic/practice/views.py", ("library", "case_study")),
+    ("the database (driver execute)", "django/db/backends/utils.py", ("_execute",)),
+    ("Django's SQL compiler (as_sql)", "django/db/models/sql/compiler.py", ("as_sql",)),
+    ("rows to values (results_iter)", "django/db/models/sql/compiler.py", ("results_iter",)),
+    ("rows to objects (Model.from_db)", "django/db/models/base.py", ("from_db",)),
+    ("templates (with the lazy queries they run)", "django/template/response.py", ("render",)),
+    ("templates (with the lazy queries they run)", "django/shortcuts.py", ("render",)),
+    ("context processors", "django/template/context.py", ("bind_template",)),
+]  # fmt: skip
+
+
+def layer_times(stats, calls: int) -> list[tuple[str, float]]:
+    """ms per request of each layer: the cumulative time of its function (the outermost call of
+    a recursive one is its largest cumulative time)."""
+    out: dict[str, float] = {}
+    for label, path, funcs in LAYERS:
+        for (file, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+            if file.endswith(path) and name in funcs:
+                out[label] = max(out.get(label, 0.0), ct * 1000 / calls)
+    return [(label, out.get(label, 0.0)) for label in dict.fromkeys(lab for lab, *_ in LAYERS)]
+
+
+def profile(seeded: dict, n: int, out: Path, log) -> str:
+    """cProfile `n` requests of each page case; the layers' times and the top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    public, council = clients(seeded)
+    report = io.StringIO()
+    for what, signed_in, url in cases(seeded):
+        if what == CSV:
+            continue
+        client = council if signed_in else public
+        for _ in range(5):
+            client.get(url)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            client.get(url)
+        plain = (time.perf_counter() - t0) * 1000 / n
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            client.get(url)
+        prof.disable()
+        stats = pstats.Stats(prof, stream=report)
+        report.write(f"\n## {what}: {url} ({plain:.1f} ms each without the profiler)\n\n")
+        for label, ms in layer_times(stats, n):
+            report.write(f"- {label}: {ms:.1f} ms\n")
+        report.write("\n")
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(r"diagnostic/|django/(template|db|core)", 30)
+    out.write_text(report.getvalue())
+    for line in report.getvalue().splitlines():
+        if line.startswith(("## ", "- ")):
+            log("  " + line)
+    log(f"  profile written to {out}")
+    return report.getvalue()
+
+
+def explain(seeded: dict, out: Path, log) -> str:
+    """EXPLAIN ANALYZE of every statement of each page case (PostgreSQL)."""
+    from django.db import connection
+
+    public, council = clients(seeded)
+    report = []
+    for what, signed_in, url in cases(seeded):
+        if what == CSV:
+            continue
+        client = council if signed_in else public
+        client.get(url)
+        seen: list[tuple[str, object]] = []
+
+        def counted(execute, sql, params, many, context, seen=seen):
+            seen.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            client.get(url)
+        report.append(f"\n## {what}: {url}\n")
+        for sql, params in seen:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                plan = "\n".join(r[0] for r in cursor.fetchall())
+            report.append(f"```sql\n{sql[:1500]}\n```\n```\n{plan}\n```\n")
+            timing = [line for line in plan.splitlines() if "Execution Time" in line]
+            log(f"  {what}: {sql[:70]}… {timing[0].strip() if timing else ''}")
+    text = "\n".join(report)
+    out.write_text(text)
+    log(f"  plans written to {out}")
+    return text
+
+
+# --- 8 concurrent clients through gunicorn (--concurrent) -------------------------------------
+def concurrent(args, seeded: dict, log) -> list[dict]:
+    """Each page case as `--clients` concurrent clients through gunicorn for `--seconds` (bench/
+    run.py's server, HTTP client and phase runner): p50/p95, throughput, and where the CPU went."""
+    procs = load_sibling("procs")
+    path = run.VAR / f"gunicorn-library-{args.database}.log"
+    path.unlink(missing_ok=True)
+    server = run.Server(args, threads=1, log_path=path)
+    if args.port:
+        server.port = args.port
+    rows = []
+    try:
+        log(f"== gunicorn {server.describe} on port {server.port}")
+        server.start()
+        run.QUIET["wait"] = args.quiet_wait
+        signed = [procs.signed_in(server.port, seeded["lead"]) for _ in range(args.clients)]
+        anonymous = [run.Session(server.port, "public", 0) for _ in range(args.clients)]
+        run.close_connections()
+        for what, signed_in, url in cases(seeded):
+            if what == CSV:
+                continue
+            sessions = signed if signed_in else anonymous
+            warm = run.Phase(f"warm-up, {what}", len(sessions), 2, "page")
+            run.run_phase(warm, sessions, run.page_work(lambda s, url=url: [url]), server,
+                          lambda m: None)  # fmt: skip
+            phase = run.Phase(what, len(sessions), args.seconds, "page")
+            run.run_phase(phase, sessions, run.page_work(lambda s, url=url: [url]), server, log)
+            rows.append({"what": what, "phase": phase, "load": os.getloadavg()})
+    finally:
+        server.stop()
+    return rows
+
+
+def load_sibling(name: str):
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def render(args, seeded, rows) -> str:
     import django
 
@@ -207,7 +383,7 @@ def render(args, seeded, rows) -> str:
         f"## Library of good practice: {args.database}, {args.count} case studies",
         "",
         f"- **Run**: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"`.venv/bin/python bench/library.py --database {args.database} --count {args.count}`",
+        f"`.venv/bin/python bench/library.py {' '.join(sys.argv[1:])}`",
         f"- **Machine**: nproc {run.os.cpu_count()}, load average {run.os.getloadavg()[0]:.1f} at the end, Python {sys.version.split()[0]}, "
         f"Django {django.get_version()} (shared with other work while it ran: noisy)",
         f"- **Data**: {args.count} case studies (nine in ten published, visibility mixed) from "
@@ -229,6 +405,28 @@ def render(args, seeded, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_concurrent(args, rows) -> str:
+    lines = [
+        "",
+        f"**{args.clients} concurrent clients through gunicorn** (`--workers {args.workers}`, sync; "
+        f"bench/run.py's server and HTTP client; {args.seconds:g} s per row, after a 2 s warm-up). "
+        "Busy: the whole machine's CPU use during the row (2 cores = 100 %); other: cores used "
+        "by processes that are not this benchmark; load: the 1-minute load average at its end.",
+        "",
+        "| what | requests | per s | p50 ms | p95 ms | errors | busy | other | load | bar | result |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        p = r["phase"]
+        ok = p.pct(95) <= run.BAR_PAGE_P95 and p.errors == 0
+        lines.append(
+            f"| {r['what']} | {p.count} | {p.rps:.0f} | {p.pct(50):.1f} | {p.pct(95):.1f} "
+            f"| {p.errors} | {p.cpu_busy:.0%} | {p.other_cpu:.2f} | {r['load'][0]:.1f} "
+            f"| p95 ≤ {run.BAR_PAGE_P95} ms, 0 errors | {'pass' if ok else '**FAIL**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -237,21 +435,85 @@ def main(argv=None) -> int:
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--requests", type=int, default=60)
     p.add_argument("--write", action="store_true")
-    p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--keep-db", action="store_true", help="keep the database for --reuse-db")
+    p.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="measure the database a --keep-db run left (migrated, not re-seeded)",
+    )
+    p.add_argument(
+        "--single",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the in-process, one-user measurement (--no-single to skip it)",
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile each page: where the time goes (var/bench/library-<db>.prof.txt)",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="EXPLAIN ANALYZE every statement (PostgreSQL; var/bench/library-plans.md)",
+    )
+    p.add_argument(
+        "--concurrent",
+        action="store_true",
+        help="also each page with --clients concurrent clients through gunicorn",
+    )
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    p.add_argument("--seconds", type=float, default=10, help="per concurrent row")
+    p.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    p.add_argument("--quiet-wait", type=float, default=10,
+                   help="seconds to wait for the machine to go quiet before each concurrent row")  # fmt: skip
     args = p.parse_args(argv)
+    if args.reuse_db:
+        args.keep_db = True
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     run.VAR.mkdir(parents=True, exist_ok=True)
-    run.fresh_database(args)
+    if args.concurrent:
+        load_sibling("procs").interrupt_on_signals()
+    if args.reuse_db:
+        run.one_benchmark_at_a_time(log)
+    else:
+        run.fresh_database(args)
+    rows: list[dict] = []
+    together: list[dict] = []
     try:
         run.configure_django(args)
-        log(f"== Seeding {args.count} case studies ({args.database})")
-        seeded = seed(args.count, log)
-        log("== Measuring")
-        rows = measure(seeded, args.requests, log)
+        if args.reuse_db:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            seeded = reseeded(log)
+            args.count = seeded["count"]
+        else:
+            log(f"== Seeding {args.count} case studies ({args.database})")
+            seeded = seed(args.count, log)
+        if args.single:
+            log("== Measuring")
+            rows = measure(seeded, args.requests, log)
+        if args.profile:
+            log("== Profiling")
+            profile(seeded, 30, run.VAR / f"library-{args.database}.prof.txt", log)
+        if args.explain and args.database == "postgres":
+            log("== EXPLAIN ANALYZE")
+            explain(seeded, run.VAR / "library-plans.md", log)
+        run.close_connections()
+        if args.concurrent:
+            together = concurrent(args, seeded, log)
     finally:
         run.close_connections()
         run.drop_database(args)
-    section = render(args, seeded, rows)
+    section = (
+        render(args, seeded, rows)
+        if rows
+        else f"## Library of good practice: {args.database}, {args.count} case studies\n"
+    )
+    if together:
+        section += render_concurrent(args, together)
     print(section)
     if args.write:
         run.write_doc(f"library-{args.database}", section)

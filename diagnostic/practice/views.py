@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,8 +36,6 @@ from diagnostic.practice.forms import (
 )
 from diagnostic.practice.models import CaseStudy, State, WriteUpInvitation
 from diagnostic.practice.uploads import UploadRefused
-
-PAGE_SIZE = 20
 
 
 def _int_or_none(value) -> int | None:
@@ -68,8 +65,7 @@ def _filters(request: HttpRequest) -> queries.LibraryFilters:
 @require_safe
 def library(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    qs = queries.with_display(queries.library(request.user, filters))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = queries.library_page(request.user, filters, request.GET.get("page"))
     keep = {k: v for k, v in request.GET.items() if k != "page" and v}
     version = queries.current_version()
     ctx = {

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html_join
 
 from diagnostic.practice import queries
 from diagnostic.practice.markdown import render_markdown
@@ -20,6 +21,23 @@ register = template.Library()
 @register.filter
 def markdown(text: str):
     return render_markdown(text or "")
+
+
+@register.simple_tag
+def select_options(choices, selected, numbered: bool = False):
+    """The `<option>`s of one of the library's filters, the chosen one selected: one Python loop
+    (escaped by format_html_join) instead of a template loop with an `if` per option, which
+    was about a fifth of the library page's time (a hundred options). `numbered` shows each
+    value before its label ("4 Leader")."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == selected else "",
+             f"{value} {label}" if numbered else label)
+            for value, label in choices
+        ),
+    )  # fmt: skip
 
 
 @register.inclusion_tag("practice/_next_level_link.html")

@@ -92,3 +92,17 @@ class LibraryTests(PracticeTestCase):
         self.assertNotContains(
             self.client.get(reverse("practice:library")), "Signed-in councils see more."
         )
+
+
+class FilterWithoutRepeatsTests(PracticeTestCase):
+    def test_a_case_study_with_several_value_codes_and_enablers_is_listed_once(self):
+        cs = make_case_study(self.council_a, self.framework, title="Two codes",
+                             codes=("EC1", "EC2"))  # fmt: skip
+        cs.enablers.set(self.framework.enablers.all()[:2])
+        for params in [{"value_code": "EC1"}, {"value_code": "EC2"},
+                       {"enabler": self.framework.enablers.all()[1].code},
+                       {"value_code": "EC1", "sort": "title"}]:  # fmt: skip
+            with self.subTest(params=params):
+                r = self.client.get(reverse("practice:library"), params)
+                self.assertEqual([c.title for c in r.context["page"].object_list], ["Two codes"])
+                self.assertEqual(r.context["page"].paginator.count, 1)

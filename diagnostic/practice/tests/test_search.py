@@ -75,3 +75,47 @@ class SearchTests(PracticeTestCase):
             [cs.title for cs in r.context["page"].object_list], ["One contract register"]
         )
         self.assertContains(r, "<strong>1</strong> case study")
+
+
+class SearchPagesTests(PracticeTestCase):
+    """The library page fetches a page in two steps (its ids, then its rows): the pages must
+    hold exactly the query's matches, in the query's order, on both databases."""
+
+    def setUp(self):
+        super().setUp()
+        # Six with the word in the title (ranked above), nineteen with it in the body only.
+        for i in range(6):
+            make_case_study(self.council_a, self.framework, title=f"Hedgerow title {i:02d}",
+                            body="Nothing else here.")  # fmt: skip
+        for i in range(19):
+            make_case_study(self.council_b, self.framework, title=f"Body only {i:02d}",
+                            body="We planted a hedgerow " + "and more " * i)  # fmt: skip
+        make_case_study(self.council_a, self.framework, title="Hedgerow draft", state=State.DRAFT)
+
+    def page_titles(self, **params) -> tuple[list[str], int]:
+        r = self.client.get(reverse("practice:library"), params)
+        self.assertEqual(r.status_code, 200)
+        page = r.context["page"]
+        return [cs.title for cs in page.object_list], page.paginator.count
+
+    def test_the_pages_are_the_querys_matches_in_its_order(self):
+        for sort in ("relevance", "newest", "oldest", "title"):
+            with self.subTest(sort=sort):
+                expected = list(
+                    library(None, LibraryFilters(q="hedgerow", sort=sort)).values_list(
+                        "title", flat=True
+                    )
+                )
+                first, count = self.page_titles(q="hedgerow", sort=sort)
+                second, _ = self.page_titles(q="hedgerow", sort=sort, page=2)
+                self.assertEqual(count, 25)
+                self.assertEqual(len(first), 20)
+                self.assertEqual(first + second, expected)
+
+    def test_title_matches_come_first_on_the_first_page(self):
+        first, _ = self.page_titles(q="hedgerow")
+        self.assertEqual(sorted(first[:6]), [f"Hedgerow title {i:02d}" for i in range(6)])
+        self.assertTrue(all(t.startswith("Body only") for t in first[6:]))
+
+    def test_no_match_is_an_empty_page(self):
+        self.assertEqual(self.page_titles(q="zeppelin"), ([], 0))

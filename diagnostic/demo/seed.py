@@ -242,8 +242,11 @@ def step_current_round(ctx: DemoContext) -> None:
 
     today = timezone.localdate()
     rng = random.Random(today.year)
+    # Open eleven weeks and closing in five, about as long as the 2018 and 2021 rounds; the
+    # broker's introductions (proposed up to ten weeks ago, some already expired after their
+    # four weeks) then all fall inside this round.
     current = create_round(
-        name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(days=28),
+        name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(weeks=11),
         closes_on=today + dt.timedelta(days=35), nations=["England", "Wales", "Northern Ireland"],
         status=Round.Status.OPEN, previous_round=ctx.rounds.get("2021"),
     )  # fmt: skip

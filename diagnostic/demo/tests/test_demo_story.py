@@ -199,6 +199,9 @@ class DemoStoryTests(TestCase):
                 contact = contact_for(i, org_id)
                 self.assertIsNotNone(contact, (i.pk, org_id))
                 self.assertEqual(contact.pk, leads[org_id])
+        # Every introduction belongs to this round's story: proposed after it opened.
+        for i in Introduction.objects.filter(round=self.current):
+            self.assertGreaterEqual(timezone.localdate(i.proposed_at), self.current.opens_on)
         # Bob's accepted introduction shows him his partner's contact, not "no contact".
         bob = Membership.objects.get(user__email__startswith="bob@")
         mine = next(i for i in accepted if bob.organisation_id in (i.first_id, i.second_id))

@@ -470,13 +470,14 @@ def heatmap(matrix: dict, *, title: str, scale) -> dict:
             "area:N",
             title=None,
             sort=[a["name"] for a in matrix["areas"]],
-            axis=alt.Axis(labelAngle=-40, labelFontSize=HEATMAP_FONT_SIZE),
+            # Full key area names (the regional heat map's columns) are never cut short.
+            axis=alt.Axis(labelAngle=-40, labelFontSize=HEATMAP_FONT_SIZE, labelLimit=0),
         ),
         y=alt.Y(
             "row:N",
             title=None,
             sort=[r["label"] for r in matrix["rows"]],
-            axis=alt.Axis(labelFontSize=HEATMAP_FONT_SIZE),
+            axis=alt.Axis(labelFontSize=HEATMAP_FONT_SIZE, labelLimit=0),
         ),
     )
     rects = base.mark_rect(stroke="#ffffff").encode(

@@ -133,3 +133,13 @@ class HeatmapReadableTests(SimpleTestCase):
         self.assertEqual(set(sizes), wanted)
         for content, size in sizes.items():
             self.assertGreaterEqual(size, 13, content)
+
+    def test_a_heat_maps_full_key_area_names_are_not_cut_short(self):
+        matrix = {
+            "areas": [{"name": a} for a in AREAS],
+            "rows": [{"label": "Metropolitan borough", "cells": [{"area": a, "median": 3} for a in AREAS]}],
+        }  # fmt: skip
+        svg = charts.render_svg(charts.heatmap(matrix, title="Heat", scale=SCALE))
+        for name in AREAS:
+            self.assertIn(f">{name}</text>", svg)
+        self.assertNotIn("…", svg)

@@ -33,6 +33,8 @@ REGIONS_GEOJSON = (
 
 
 LABEL_FONT_SIZE = 11
+# A heat map is read cell by cell: its numbers and labels are larger than other charts' labels.
+HEATMAP_FONT_SIZE = 13
 AXIS_LABEL_LIMIT = 260  # pixels; a longer axis label is cut short with "…"
 LEGEND_LABEL_LIMIT = 160  # Vega's default for legend labels
 # A label counts as short enough to need no limit when its measured width is at most this share
@@ -461,14 +463,22 @@ def heatmap(matrix: dict, *, title: str, scale) -> dict:
                 continue
             data.append({"row": row["label"], "area": cell["area"], "median": cell["median"],
                          "band": scale.label(max(lo, min(hi, round(cell["median"] - 1e-9)))), "text": f"{cell['median']:g}"})  # fmt: skip
+    # Read at 100% zoom beside body text (issue 15: the cells' numbers were 11 px): numbers
+    # and labels at HEATMAP_FONT_SIZE, cells big enough to hold them.
     base = alt.Chart(alt.Data(name=_ROWS)).encode(
         x=alt.X(
             "area:N",
             title=None,
             sort=[a["name"] for a in matrix["areas"]],
-            axis=alt.Axis(labelAngle=-40),
+            # Full key area names (the regional heat map's columns) are never cut short.
+            axis=alt.Axis(labelAngle=-40, labelFontSize=HEATMAP_FONT_SIZE, labelLimit=0),
         ),
-        y=alt.Y("row:N", title=None, sort=[r["label"] for r in matrix["rows"]]),
+        y=alt.Y(
+            "row:N",
+            title=None,
+            sort=[r["label"] for r in matrix["rows"]],
+            axis=alt.Axis(labelFontSize=HEATMAP_FONT_SIZE, labelLimit=0),
+        ),
     )
     rects = base.mark_rect(stroke="#ffffff").encode(
         color=alt.Color(
@@ -477,10 +487,10 @@ def heatmap(matrix: dict, *, title: str, scale) -> dict:
             scale=alt.Scale(domain=scale.labels, range=[scale.colours[lv] for lv in scale.numbers]),
         ),  # fmt: skip
     )
-    text = base.mark_text(fontSize=11, color="#0b0c0c").encode(text="text:N")
+    text = base.mark_text(fontSize=HEATMAP_FONT_SIZE, color="#0b0c0c").encode(text="text:N")
     chart = (rects + text).properties(
-        width=36 * len(matrix["areas"]),
-        height=24 * max(1, len(matrix["rows"])),
+        width=44 * len(matrix["areas"]),
+        height=30 * max(1, len(matrix["rows"])),
         title=title,
         description=title,
     )

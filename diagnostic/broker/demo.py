@@ -61,6 +61,7 @@ def _make_strong_pair(rnd, wigan, kent, scale) -> None:
 def step_broker(ctx) -> None:
     from django.utils import timezone
 
+    from diagnostic.accounts.models import Membership, Role
     from diagnostic.analytics.cache import bump
     from diagnostic.assessments.models import Round
     from diagnostic.broker import queries
@@ -126,6 +127,17 @@ def step_broker(ctx) -> None:
     now = timezone.now()
     used = {wigan.pk, kent.pk}
     made = []
+    # Each council's answer comes from its lead, who becomes its named contact once both
+    # accept (`services.contact_for`); a council without a lead could not have answered, so
+    # introductions are made only between councils that have one (step_council_leads).
+    contacts = {
+        m.organisation_id: m.user
+        for m in Membership.objects.filter(role=Role.LEAD, organisation__isnull=False)
+        .select_related("user")
+        .order_by("pk")
+    }
+    contacts |= {wigan.pk: bob, kent.pk: charlie}
+    contacts = {org_id: user for org_id, user in contacts.items() if user is not None}
 
     def intro(a_id, b_id, *, by, proposed_as, days_ago, first="", second="", status="proposed",
               proposer=None, note="", outcomes=()):  # fmt: skip
@@ -135,7 +147,6 @@ def step_broker(ctx) -> None:
             return None
         when = now - dt.timedelta(days=days_ago)
         answers = {a_id: first, b_id: second}
-        contacts = {wigan.pk: bob, kent.pk: charlie}
         i = Introduction.objects.create(
             round=current, first_id=first_id, second_id=second_id, status=status, proposed_by=by,
             proposed_as=proposed_as, proposer_organisation_id=proposer, proposed_at=when,
@@ -170,12 +181,12 @@ def step_broker(ctx) -> None:
         if m.second.id != kent.pk
     ]
     nw = [c for c in wigan_partners if c.region_id == wigan.region_id] + wigan_partners
-    p1 = next((c for c in nw if c.id not in used), None)
+    p1 = next((c for c in nw if c.id not in used and c.id in contacts), None)
     if p1:
         intro(wigan.pk, p1.id, by=dana, proposed_as="regional", days_ago=60, first="accepted", second="accepted",
               status="accepted", outcomes=[(wigan.pk, {"met": True, "shared_documents": True}, ["OSV2"]),
                                            (p1.id, {"met": True, "joint_work": True}, [])])  # fmt: skip
-    p2 = next((c for c in wigan_partners if c.id not in used), None)
+    p2 = next((c for c in wigan_partners if c.id not in used and c.id in contacts), None)
     if p2:
         intro(
             p2.id,
@@ -188,7 +199,7 @@ def step_broker(ctx) -> None:
         )
     # Kent asked a council itself, which has not answered yet.
     kent_partners = [m.second for m in queries.suggestions_for(current, kent, limit=None)[0]]
-    p3 = next((c for c in kent_partners if c.id not in used), None)
+    p3 = next((c for c in kent_partners if c.id not in used and c.id in contacts), None)
     if p3:
         intro(
             kent.pk,
@@ -201,7 +212,7 @@ def step_broker(ctx) -> None:
         )
     # Other councils, from the national plan: one at each remaining stage.
     plan, _ = queries.plan_for(current, queries.NATIONAL, 1)
-    others = [p for p in plan.pairs if not ({*p} & used)]
+    others = [p for p in plan.pairs if not ({*p} & used) and {*p} <= contacts.keys()]
     stages = [
         {"first": "", "second": "", "days_ago": 1},
         {"first": "accepted", "second": "accepted", "status": "accepted", "days_ago": 20},

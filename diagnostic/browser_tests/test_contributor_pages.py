@@ -82,6 +82,9 @@ class ContributorPagesTests(BrowserTestCase):
             page.locator("#vc-EC1 select").first.select_option("5")
         self.assertEqual(posted.value.status, 200)
         expect(page.locator("#status-EC1")).to_have_text(SAVED)
+        # One value code at a time: on to EC2.
+        page.locator("a[rel=next]").first.click()
+        page.locator("#vc-EC2").wait_for()
         make_view(self.mine, "EC2", 3, comment="Saved in another tab.")
         with page.expect_response(lambda r: r.request.method == "POST") as posted:
             page.locator("#EC2-current-1").check()
@@ -120,6 +123,39 @@ class ContributorPagesTests(BrowserTestCase):
         self.sign_in(page, self.alice)
         self.visit(page, self.path)
         self.assert_accessible(page, "the contributor's page on a phone")
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 375)
+
+    def test_every_value_code_is_short_and_saves_without_javascript(self):
+        """Asked about all 59 value codes, every one's page is under 6,000 px tall at
+        1280 px (it was about 78,000 px with everything on one page), and following Next
+        without JavaScript reaches each one, whose Save button stores her level."""
+        Assignment.objects.filter(pk=self.mine.pk).update(all_value_codes=True)
+        self.mine.key_areas.clear()
+        page = self.new_page(java_script_enabled=False)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        self.sign_in(page, self.alice)
+        self.visit(page, self.path)
+        seen, tallest = [], 0
+        while True:
+            code = page.locator("section.value-code").get_attribute("id").removeprefix("vc-")
+            seen.append(code)
+            tallest = max(tallest, page.evaluate("document.documentElement.scrollHeight"))
+            page.locator(f"#{code}-current-2").check()
+            with page.expect_navigation():
+                page.locator(f"#vc-{code}").get_by_role("button", name="Save").click()
+            self.assertIn(f"code={code}", page.url)
+            self.assertIn(f"Saved your view on {code}", page.inner_text("body"))
+            following = page.locator('a[rel="next"]')
+            if not following.count():
+                break
+            with page.expect_navigation():
+                following.first.click()
+        self.assertEqual(len(seen), 59)
+        self.assertEqual(len(set(seen)), 59)
+        self.assertLess(tallest, 6000)
+        self.assertEqual(
+            ContributorAnswer.objects.filter(assignment=self.mine, current_level=2).count(), 59
+        )
 
 
 class LeadContributorsPagesTests(BrowserTestCase):

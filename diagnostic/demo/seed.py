@@ -242,8 +242,11 @@ def step_current_round(ctx: DemoContext) -> None:
 
     today = timezone.localdate()
     rng = random.Random(today.year)
+    # Open eleven weeks and closing in five, about as long as the 2018 and 2021 rounds; the
+    # broker's introductions (proposed up to ten weeks ago, some already expired after their
+    # four weeks) then all fall inside this round.
     current = create_round(
-        name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(days=28),
+        name=f"NPS {today.year}", version=ctx.framework, opens_on=today - dt.timedelta(weeks=11),
         closes_on=today + dt.timedelta(days=35), nations=["England", "Wales", "Northern Ireland"],
         status=Round.Status.OPEN, previous_round=ctx.rounds.get("2021"),
     )  # fmt: skip
@@ -264,6 +267,7 @@ def step_current_round(ctx: DemoContext) -> None:
     if "bob" in ctx.users and current.previous_round_id:
         wigan = Response.objects.select_related("round").get(round=current, organisation_id=a)
         carried = do_start_from_previous(response=wigan, by=ctx.users["bob"])
+        _redate_carried_targets(wigan, after=today)
     ctx.log(
         f"{current.name} (open until {current.closes_on:%d %B %Y}): {counts['submitted']} submitted, "
         f"{counts['in_progress']} in progress, {counts['not_started']} not started; "
@@ -271,9 +275,27 @@ def step_current_round(ctx: DemoContext) -> None:
     )
 
 
+def _redate_carried_targets(response, *, after: dt.date) -> None:
+    """Wigan's 2021 targets were dated 2022–2024; carried into this round as they stand, they
+    read "by August 2023" in a round that opened years later. The story is that Wigan kept its
+    targets under review between rounds: each lapsed target date is re-dated (whole years on,
+    its month kept), and the answer stays marked as carried forward for the lead to confirm.
+    A demo-only write, like the rest of the seeded answers (`populate_round`)."""
+    from diagnostic.assessments.models import Answer
+
+    for answer in Answer.objects.filter(
+        response=response, carried_forward=True, target_date__lte=after
+    ):
+        answer.target_date = redated(answer.target_date, after=after)
+        answer.save(update_fields=["target_date"])
+
+
 def step_action_plan_2021(ctx: DemoContext) -> None:
     """Wigan's action plan from its 2021 results, part-done, which the current round carries on."""
+    from django.utils import timezone
+
     from diagnostic.assessments.models import Response
+    from diagnostic.plans.models import OPEN_STATUSES
     from diagnostic.plans.queries import suggestions_for
     from diagnostic.plans.services import do_accept_suggestion, do_update_action
 
@@ -284,17 +306,33 @@ def step_action_plan_2021(ctx: DemoContext) -> None:
         return
     owners = ["Bob Hughes, Head of Procurement", "Category Manager, Place", "Contract Management Lead",
               "Social Value Officer"]  # fmt: skip
-    statuses = ["done", "in_progress", "in_progress", "not_started"]
+    # Years on, two are done; the two still open were re-dated as the council reviewed them,
+    # so nothing is overdue when the current round carries the plan forward.
+    statuses = ["done", "done", "in_progress", "not_started"]
+    today = timezone.localdate()
     accepted = 0
     for suggestion, owner, status in zip(
         suggestions_for(response)[:4], owners, statuses, strict=False
     ):
         action = do_accept_suggestion(response=response, key=suggestion.key, by=bob)
-        do_update_action(
-            action=action, by=bob, expected_version=action.version, owner=owner, status=status
-        )
+        fields = {"owner": owner, "status": status}
+        if status in OPEN_STATUSES and action.due_date:
+            fields["due_date"] = redated(action.due_date, after=today)
+        do_update_action(action=action, by=bob, expected_version=action.version, **fields)
         accepted += 1
-    ctx.log(f"Wigan's 2021 action plan: {accepted} actions from its results, the first done")
+    ctx.log(
+        f"Wigan's 2021 action plan: {accepted} actions from its results, two done, the rest re-dated"
+    )
+
+
+def redated(day: dt.date, *, after: dt.date) -> dt.date:
+    """A lapsed date moved on by whole years until it falls after `after`, keeping its month:
+    how a council re-dates a target or an action it still means to meet."""
+    from diagnostic.plans.rules import add_months
+
+    while day <= after:
+        day = add_months(day, 12)
+    return day
 
 
 def step_contributors(ctx: DemoContext) -> None:

@@ -113,3 +113,33 @@ class ChartSpecTests(SimpleTestCase):
                 svg = charts.render_svg(spec)
                 self.assertEqual(svg, charts.render_svg(with_limits))
                 self.assertEqual("…" in svg, LONG in areas)  # a long name is still cut short
+
+
+class HeatmapReadableTests(SimpleTestCase):
+    def test_a_heat_maps_numbers_and_labels_are_readable_at_full_size(self):
+        """Issue 15: the heat maps' numbers were 11 px (about 8 px once scaled). Each cell's
+        number and each row's and column's label is drawn at 13 px or more."""
+        import re
+
+        codes = ["EC", "ESM", "WP"]  # the heat maps' columns are key areas' codes
+        matrix = {
+            "areas": [{"name": c} for c in codes],
+            "rows": [{"label": "North West", "cells": [{"area": c, "median": 2.5} for c in codes]}],
+        }
+        svg = charts.render_svg(charts.heatmap(matrix, title="Heat", scale=SCALE))
+        texts = re.findall(r'<text[^>]*font-size="([0-9.]+)px"[^>]*>([^<]*)</text>', svg)
+        wanted = {"2.5", "North West", *codes}
+        sizes = {content: float(size) for size, content in texts if content in wanted}
+        self.assertEqual(set(sizes), wanted)
+        for content, size in sizes.items():
+            self.assertGreaterEqual(size, 13, content)
+
+    def test_a_heat_maps_full_key_area_names_are_not_cut_short(self):
+        matrix = {
+            "areas": [{"name": a} for a in AREAS],
+            "rows": [{"label": "Metropolitan borough", "cells": [{"area": a, "median": 3} for a in AREAS]}],
+        }  # fmt: skip
+        svg = charts.render_svg(charts.heatmap(matrix, title="Heat", scale=SCALE))
+        for name in AREAS:
+            self.assertIn(f">{name}</text>", svg)
+        self.assertNotIn("…", svg)

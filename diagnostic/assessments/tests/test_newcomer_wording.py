@@ -107,6 +107,41 @@ class ReadersRoleTests(ConsolidationTestCase):
         self.assertNotContains(r, "your organisation")
 
 
+class WhoCanSubmitTests(ConsolidationTestCase):
+    """Every value code answered but things still to finish: the lead is told "you", anyone
+    else who may read the response is told whose submission it is."""
+
+    def setUp(self):
+        super().setUp()
+        answer_everything(self.response_a, self.codes)  # the details are still missing
+        self.home = reverse("assessments:response", args=[self.response_a.pk])
+        self.submit = reverse("assessments:submit", args=[self.response_a.pk])
+
+    def test_the_lead_reads_you(self):
+        self.client.force_login(self.bob)
+        self.assertContains(self.client.get(self.home), "attention before you can submit.")
+        self.assertContains(self.client.get(self.home), ">Check and submit</a>")
+        self.assertContains(self.client.get(self.submit), "to finish before you can submit")
+
+    def test_the_councils_viewer_reads_your_lead(self):
+        self.client.force_login(self.victor)
+        r = self.client.get(self.home)
+        self.assertContains(r, "attention before your lead can submit.")
+        self.assertContains(r, ">See what is left</a>")
+        self.assertNotContains(r, "Check and submit")
+        self.assertContains(self.client.get(self.submit), "to finish before your lead can submit")
+
+    def test_the_national_team_reads_the_councils_lead(self):
+        self.client.force_login(self.erin)
+        r = self.client.get(self.home)
+        self.assertContains(r, "attention before Council A's lead can submit.")
+        self.assertNotContains(r, "before you can submit")
+        self.assertNotContains(r, "Check and submit</a>")
+        r = self.client.get(self.submit)
+        self.assertContains(r, "to finish before Council A's lead can submit")
+        self.assertNotContains(r, "before you can submit")
+
+
 class ResponseHomeAfterSubmittingTests(ConsolidationTestCase):
     def setUp(self):
         super().setUp()

@@ -222,9 +222,21 @@ class AskTests(ConsolidationTestCase):
         )
 
 
+def shown_codes(r) -> list[str]:
+    """The value codes whose forms a contribution page shows (one at a time: one)."""
+    return [row["vc"].code for g in r.context["groups"] for row in g["rows"]]
+
+
+def contents_codes(r) -> list[str]:
+    """Every value code the page's contents counts, key area by key area."""
+    return [c["vc"].code for a in r.context["contents"] for c in a["codes"]]
+
+
 class ContributionPageTests(ConsolidationTestCase):
-    def url(self, response=None, area=""):
+    def url(self, response=None, area="", code=""):
         url = reverse("consolidation:contribution", args=[(response or self.response_a).pk])
+        if code:
+            return f"{url}?code={code}"
         return f"{url}?area={area}" if area else url
 
     def test_alice_sees_every_value_code_her_progress_and_due_date(self):
@@ -237,41 +249,96 @@ class ContributionPageTests(ConsolidationTestCase):
         self.assertContains(r, "2 of 59 value codes have your level")
         self.assertContains(r, "Sunday 31 March 2030")
         self.assertContains(r, "Every value code")
-        self.assertContains(r, 'id="vc-ESS4"')
         self.assertContains(r, "I have finished")
         self.assertContains(
             r, reverse("consolidation:contribution_xlsx", args=[self.response_a.pk])
         )
+        # One value code at a time: where she left off (the first without her level), with
+        # every value code in the contents and every key area a link away.
+        self.assertEqual(shown_codes(r), ["EC3"])
+        self.assertContains(r, "Thinking about it")
+        self.assertEqual(len(contents_codes(r)), 59)
+        for a in r.context["contents"]:
+            self.assertContains(r, f"?area={a['area'].code}")
+        self.assertEqual(r.context["contents"][0]["answered"], 2)
+        self.assertContains(r, "Value code 3 of 59: EC3")
+        self.assertContains(r, "?code=EC2")
+        self.assertContains(r, "?code=EC4")
+        r = self.client.get(self.url(code="ESS4"))
+        self.assertContains(r, 'id="vc-ESS4"')
+        r = self.client.get(self.url(code="EC1"))
         self.assertContains(
             r, 'hx-post="' + reverse("consolidation:save_view", args=[self.response_a.pk, "EC1"])
         )
         self.assertContains(r, 'id="EC1-current-3" checked', html=False)
         self.assertContains(r, 'name="EC1-version" value="1"')
+        r = self.client.get(self.url(code="EC4"))
         self.assertContains(r, 'name="EC4-version" value="0"')
-        self.assertContains(r, "Thinking about it")
 
     def test_a_limited_request_shows_only_its_key_areas(self):
         self.client.force_login(self.beth)
         r = self.client.get(self.url(self.response_b))
-        codes = [row["vc"].code for g in r.context["groups"] for row in g["rows"]]
-        self.assertEqual(codes, ["EC1", "EC2", "EC3", "EC4", "EC5"])
-        self.assertContains(r, 'id="vc-EC5"')
+        self.assertEqual(contents_codes(r), ["EC1", "EC2", "EC3", "EC4", "EC5"])
+        self.assertEqual(shown_codes(r), ["EC1"])
+        self.assertContains(self.client.get(self.url(self.response_b, code="EC5")), 'id="vc-EC5"')
         self.assertNotContains(r, 'id="vc-ESM1"')
+        self.assertNotContains(r, "?area=ESM")
+        self.assertEqual(self.client.get(self.url(self.response_b, code="ESM1")).status_code, 404)
         self.assertContains(r, "0 of 5 value codes have your level")
         self.assertContains(r, "EC Engaging councillors (5 value codes)")
 
     def test_the_key_area_filter_shows_one_asked_area(self):
         self.client.force_login(self.alice)
         r = self.client.get(self.url(area="ESM"))
-        codes = {row["vc"].code for g in r.context["groups"] for row in g["rows"]}
-        self.assertEqual(codes, {"ESM1", "ESM2", "ESM3", "ESM4", "ESM5"})
+        self.assertEqual(shown_codes(r), ["ESM1"])
+        current = [a for a in r.context["contents"] if a["is_current"]]
+        self.assertEqual(
+            [c["vc"].code for c in current[0]["codes"]], ["ESM1", "ESM2", "ESM3", "ESM4", "ESM5"]
+        )
         self.assertContains(r, 'aria-current="page">')
         # Progress still counts everything asked.
         self.assertContains(r, "0 of 59")
         self.assertEqual(self.client.get(self.url(area="NOPE")).status_code, 404)
+        self.assertEqual(self.client.get(self.url(code="NOPE1")).status_code, 404)
         self.client.force_login(self.beth)
         self.assertEqual(self.client.get(self.url(self.response_b, area="ESM")).status_code, 404)
         self.assertEqual(self.client.get(self.url(self.response_b, area="EC")).status_code, 200)
+
+    def test_next_reaches_every_value_code_and_each_saves_without_javascript(self):
+        """One value code at a time: following Next from the first reaches every value code
+        asked about, in framework order, and each one's plain form saves (no JavaScript)."""
+        self.client.force_login(self.alice)
+        r = self.client.get(self.url())
+        self.assertEqual(shown_codes(r), ["EC1"])
+        self.assertNotContains(r, 'rel="prev"')
+        seen = []
+        while True:
+            (code,) = shown_codes(r)
+            seen.append(code)
+            self.assertContains(
+                r, f'action="{reverse("consolidation:save_view", args=[self.response_a.pk, code])}"'
+            )
+            saved = self.client.post(
+                reverse("consolidation:save_view", args=[self.response_a.pk, code]),
+                {f"{code}-current_level": "2", f"{code}-version": "0"},
+            )
+            self.assertRedirects(
+                saved, self.url(code=code) + f"#vc-{code}", fetch_redirect_response=False
+            )
+            nxt = re.search(r'href="([^"]+)" rel="next"', r.content.decode())
+            if nxt is None:
+                break
+            r = self.client.get(nxt.group(1).replace("&amp;", "&"))
+        self.assertEqual(seen, contents_codes(r))
+        self.assertEqual(len(seen), 59)
+        self.assertEqual(
+            ContributorAnswer.objects.filter(assignment=self.assignment_a, current_level=2).count(),
+            59,
+        )
+        # With all given, the page opens on the first again, everything counted.
+        r = self.client.get(self.url())
+        self.assertEqual(shown_codes(r), ["EC1"])
+        self.assertContains(r, "59 of 59 value codes have your level")
 
     def ask_carl(self, **kw):
         carl = make_contributor("carl@example.org", "Carl Reyes", self.council_a)
@@ -363,7 +430,7 @@ class ContributionPageTests(ConsolidationTestCase):
         make_view(self.assignment_a, "EC1", 3, comment="My evidence")
         submit_response(self.response_a)
         self.client.force_login(self.alice)
-        r = self.client.get(self.url())
+        r = self.client.get(self.url(code="EC1"))
         self.assertContains(r, "Your views can no longer be changed")
         self.assertContains(r, "My evidence")
         self.assertNotContains(r, "hx-post")
@@ -403,14 +470,15 @@ class ContributionPageTests(ConsolidationTestCase):
         Response.objects.update(contributors_see_each_other=True)
         self.ask_carl()
         self.client.force_login(self.alice)
-        self.client.get(self.url())  # warm caches (content types, session)
+        # The value code the colleagues below give views on (one value code at a time).
+        self.client.get(self.url(code="EC2"))  # warm caches (content types, session)
         with CaptureQueriesContext(connection) as one:
-            self.client.get(self.url())
+            self.client.get(self.url(code="EC2"))
         for i in range(3):
             person = make_contributor(f"p{i}@example.org", f"Person {i}", self.council_a)
             make_view(make_assignment(self.response_a, person, areas=["EC"]), "EC2", 2)
         with CaptureQueriesContext(connection) as four:
-            r = self.client.get(self.url())
+            r = self.client.get(self.url(code="EC2"))
         self.assertContains(r, "Person 2")
         self.assertEqual(len(four), len(one))
         self.assertLessEqual(len(four), 13)

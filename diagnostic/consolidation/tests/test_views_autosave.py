@@ -173,9 +173,9 @@ class ViewAutosaveTests(ConsolidationTestCase):
         self.assertEqual(self.view().current_level, 3)
 
     def test_without_javascript_a_save_redirects_back_with_a_message(self):
-        r = self.save(htmx=False, extra={"area": "EC"})
+        r = self.save(htmx=False)
         url = reverse("consolidation:contribution", args=[self.response_a.pk])
-        self.assertRedirects(r, f"{url}?area=EC#vc-EC1", fetch_redirect_response=False)
+        self.assertRedirects(r, f"{url}?code=EC1#vc-EC1", fetch_redirect_response=False)
         self.assertEqual(
             [str(m) for m in get_messages(r.wsgi_request)],
             ["Saved your view on EC1 Ward councillors' input to local procurements."],

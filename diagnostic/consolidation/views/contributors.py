@@ -8,7 +8,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -28,12 +27,14 @@ LOCKED = "This response can no longer be changed."
 
 
 # --- The contributor's own page -------------------------------------------------------------------
-def _contribution_url(response_id: int, area: str = "", code: str = "") -> str:
+# Fifty-nine value codes, each with five level descriptions, made a page about 78,000 px tall:
+# the page shows one value code at a time, with previous and next, and the contents list every
+# key area (and the current one's value codes) with how many have the contributor's level.
+# Every value code is a link away, and each form saves without JavaScript.
+def _contribution_url(response_id: int, code: str = "") -> str:
     url = reverse("consolidation:contribution", args=[response_id])
-    if area:
-        url += f"?area={area}"
     if code:
-        url += f"#vc-{code}"
+        url += f"?code={code}#vc-{code}"
     return url
 
 
@@ -67,54 +68,88 @@ def _others_views(assignment: Assignment, codes) -> dict[int, list[queries.View]
     return out
 
 
+def _current_code(codes: list, answers: dict, *, code: str, area_code: str):
+    """The value code to show: the one named, else the named key area's first, else the first
+    without the contributor's level yet (where they left off), else the first."""
+    if code:
+        vc = next((vc for vc in codes if vc.code == code), None)
+        if vc is None:
+            raise Http404("You were not asked about this value code.")
+        return vc
+    if area_code:
+        vc = next((vc for vc in codes if vc.key_area.code == area_code), None)
+        if vc is None:
+            raise Http404("You were not asked about this key area.")
+        return vc
+    without_level = (
+        vc for vc in codes if answers.get(vc.pk) is None or answers[vc.pk].current_level is None
+    )
+    return next(without_level, codes[0] if codes else None)
+
+
+def _contents(codes: list, answers: dict, current) -> list[dict]:
+    """Each key area asked about, with how many of its value codes have a level; the current
+    value code's area lists its value codes too."""
+    areas: list[dict] = []
+    for vc in codes:
+        if not areas or areas[-1]["area"].pk != vc.key_area_id:
+            areas.append({"area": vc.key_area, "codes": [], "answered": 0})
+        given = answers.get(vc.pk) is not None and answers[vc.pk].current_level is not None
+        areas[-1]["codes"].append({"vc": vc, "given": given})
+        areas[-1]["answered"] += given
+    for a in areas:
+        a["is_current"] = current is not None and a["area"].pk == current.key_area_id
+    return areas
+
+
 def _contribution_context(
     request: HttpRequest,
     assignment: Assignment,
     *,
+    code: str = "",
     area_code: str = "",
     forms_by_code: dict | None = None,
     conflicts: dict | None = None,
 ) -> dict:
     response = assignment.response
     forms_by_code, conflicts = forms_by_code or {}, conflicts or {}
-    codes = list(
-        assignment.value_codes().prefetch_related(
-            Prefetch(
-                "descriptors",
-                queryset=LevelDescriptor.objects.select_related("level").order_by("level__number"),
-            )
-        )
-    )
-    areas = list({vc.key_area_id: vc.key_area for vc in codes}.values())
-    area = None
-    if area_code:
-        area = next((a for a in areas if a.code == area_code), None)
-        if area is None:
-            raise Http404("You were not asked about this key area.")
+    codes = list(assignment.value_codes())
     answers = {a.value_code_id: a for a in ContributorAnswer.objects.filter(assignment=assignment)}
+    current = _current_code(codes, answers, code=code, area_code=area_code)
     asked_ids = {vc.pk for vc in codes}
     answered = sum(
         1 for a in answers.values() if a.value_code_id in asked_ids and a.current_level is not None
     )
-    shown = [vc for vc in codes if area is None or vc.key_area_id == area.pk]
-    others = _others_views(assignment, shown)
-    scale = scale_of(assignment.response.round.framework_version)
     groups: list[dict] = []
-    for vc in shown:
-        if not groups or groups[-1]["area"].pk != vc.key_area_id:
-            groups.append({"area": vc.key_area, "rows": []})
-        answer = answers.get(vc.pk)
-        groups[-1]["rows"].append({
-            "vc": vc, "answer": answer, "descriptors": list(vc.descriptors.all()),
-            "form": forms_by_code.get(vc.code) or _form_for(vc, answer, scale),
-            "conflict": conflicts.get(vc.code), "others": others.get(vc.pk, []),
-        })  # fmt: skip
+    position, previous, following = 0, None, None
+    if current is not None:
+        i = codes.index(current)
+        position = i + 1
+        previous = codes[i - 1] if i > 0 else None
+        following = codes[i + 1] if i + 1 < len(codes) else None
+        descriptors = list(
+            LevelDescriptor.objects.filter(value_code=current)
+            .select_related("level")
+            .order_by("level__number")
+        )
+        answer = answers.get(current.pk)
+        scale = scale_of(assignment.response.round.framework_version)
+        groups.append({"area": current.key_area, "rows": [{
+            "vc": current, "answer": answer, "descriptors": descriptors,
+            "form": forms_by_code.get(current.code) or _form_for(current, answer, scale),
+            "conflict": conflicts.get(current.code),
+            "others": _others_views(assignment, [current]).get(current.pk, []),
+        }]})  # fmt: skip
     return {
         "assignment": assignment,
         "response": response,
         "round": response.round,
-        "areas": areas,
-        "area": area,
+        "contents": _contents(codes, answers, current),
+        "area": current.key_area if current is not None else None,
+        "current": current,
+        "position": position,
+        "previous": previous,
+        "next": following,
         "groups": groups,
         "asked": len(codes),
         "answered": answered,
@@ -126,9 +161,12 @@ def _contribution_context(
 @login_required
 @require_safe
 def contribution(request: HttpRequest, response_id: int) -> HttpResponse:
-    """What the contributor was asked about, their own views on it, and their progress."""
+    """What the contributor was asked about, their own view on one value code at a time, and
+    their progress. `?code=` names the value code, `?area=` a key area (its first value code)."""
     assignment = access.get_contribution_for_user(request.user, response_id)
-    ctx = _contribution_context(request, assignment, area_code=request.GET.get("area", ""))
+    ctx = _contribution_context(
+        request, assignment, code=request.GET.get("code", ""), area_code=request.GET.get("area", "")
+    )
     return render(request, "consolidation/contribution.html", ctx)
 
 
@@ -190,20 +228,19 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             status = 422
-    area = request.POST.get("area", "")
     if request.htmx:
         ctx = {
             "code": code, "vc": vc, "form": form, "saved": saved, "conflict": conflict,
-            "mine": mine, "status": status, "response": response, "area": area,
+            "mine": mine, "status": status, "response": response,
         }  # fmt: skip
         return render(request, "consolidation/_view_save_result.html", ctx, status=status)
-    # Without JavaScript: back to the page, or the page again with the problem shown.
+    # Without JavaScript: back to the same value code, or it again with the problem shown.
     if status == 200:
         messages.success(request, f"Saved your view on {vc.code} {vc.title}.")
-        return redirect(_contribution_url(response.pk, area, vc.code))
+        return redirect(_contribution_url(response.pk, vc.code))
     if status == 423:
         messages.error(request, LOCKED)
-        return redirect(_contribution_url(response.pk, area))
+        return redirect(_contribution_url(response.pk))
     if conflict:
         # Keep the person's change, now based on the saved version, so that Save replaces
         # the saved view deliberately, as the conflict panel says.
@@ -211,16 +248,10 @@ def save_view(request: HttpRequest, response_id: int, code: str) -> HttpResponse
         data[f"{code}-version"] = str(conflict.version)
         data[f"{code}-request_id"] = uuid.uuid4().hex
         form = ViewForm(data, prefix=code, scale=scale)
-    try:
-        ctx = _contribution_context(
-            request, assignment, area_code=area, forms_by_code={code: form},
-            conflicts={code: {"theirs": conflict, "mine": mine}} if conflict else {},
-        )  # fmt: skip
-    except Http404:
-        ctx = _contribution_context(
-            request, assignment, forms_by_code={code: form},
-            conflicts={code: {"theirs": conflict, "mine": mine}} if conflict else {},
-        )  # fmt: skip
+    ctx = _contribution_context(
+        request, assignment, code=code, forms_by_code={code: form},
+        conflicts={code: {"theirs": conflict, "mine": mine}} if conflict else {},
+    )  # fmt: skip
     ctx["error_code"] = code
     return render(request, "consolidation/contribution.html", ctx, status=status)
 

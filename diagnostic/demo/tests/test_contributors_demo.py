@@ -191,8 +191,14 @@ class ContributorsDemoTests(TestCase):
         r = self.client.get(reverse("consolidation:contribution", args=[self.wigan.pk]))
         self.assertEqual(r.status_code, 200)
         self.assertContains(r, "Alice Marsh")
-        commented = assignment.answers.exclude(comment="").first()
+        self.assertContains(r, f"{answered} of 59 value codes have your level")
+        commented = assignment.answers.exclude(comment="").select_related("value_code").first()
         self.assertIsNotNone(commented)
+        # One value code at a time: each of her comments is on its value code's page.
+        r = self.client.get(
+            reverse("consolidation:contribution", args=[self.wigan.pk]),
+            {"code": commented.value_code.code},
+        )
         self.assertContains(r, html.escape(commented.comment))
 
     def test_wigan_has_consolidated_some_value_codes_with_reasons(self):

@@ -8,16 +8,24 @@ import statistics
 from collections import Counter
 
 from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
 
 from diagnostic.accounts.models import Membership, Role
 from diagnostic.assessments.models import Answer, Response, Round
+from diagnostic.broker.models import Introduction
+from diagnostic.broker.services import contact_for
 from diagnostic.consolidation.models import Assignment, ContributorAnswer
 from diagnostic.demo.responses import COMMENTS, _words, comments_for
 from diagnostic.demo.seed import COUNCIL_A, STEPS, DemoContext
 from diagnostic.frameworks.models import FrameworkVersion, ValueCode
+from diagnostic.plans.models import OPEN_STATUSES, Action, Origin
+from diagnostic.twofactor.testing import VerifyingClient
 
 
 class DemoStoryTests(TestCase):
+    client_class = VerifyingClient
+
     @classmethod
     def setUpTestData(cls):
         cls.ctx = DemoContext(log=lambda line: None)
@@ -143,3 +151,63 @@ class DemoStoryTests(TestCase):
             if last:
                 self.assertLess(last, a.withdrawn_at, a.full_name)
             self.assertLess(a.created_at, a.withdrawn_at - dt.timedelta(hours=1))
+
+    def test_nothing_still_open_is_dated_before_today(self):
+        """The rule: a target still to reach (target above the level now) in the current round,
+        and an action still open in any plan, is dated after today, so nothing reads as
+        overdue that a real council would have re-dated; a carried-forward action is done or
+        re-dated (issue 15)."""
+        today = timezone.localdate()
+        targets = Answer.objects.filter(
+            response__round=self.current, target_date__isnull=False
+        ).select_related("response__organisation", "value_code")
+        self.assertTrue(targets.filter(carried_forward=True).exists())
+        for a in targets:
+            if a.target_level and a.current_level is not None and a.target_level > a.current_level:
+                self.assertGreater(
+                    a.target_date, today, (a.response.organisation.short_name, a.value_code.code)
+                )
+        actions = list(Action.objects.select_related("response__round"))
+        carried = [a for a in actions if a.origin == Origin.CARRIED_FORWARD]
+        self.assertTrue(carried)
+        self.assertTrue(any(a.status == "done" for a in carried))
+        open_ones = [a for a in actions if a.status in OPEN_STATUSES]
+        self.assertTrue(any(a.due_date for a in open_ones))
+        for a in open_ones:
+            self.assertFalse(a.is_overdue(today), (a.response.round.name, a.title, a.due_date))
+            if a.due_date and a.response.round_id == self.current.pk:
+                self.assertGreaterEqual(a.due_date, self.current.opens_on)
+        # And what Bob sees: no action overdue on either plan.
+        bob = Membership.objects.get(user__email__startswith="bob@").user
+        self.client.force_login(bob)
+        for response in {a.response for a in actions}:
+            r = self.client.get(reverse("plans:plan", args=[response.pk]))
+            self.assertEqual(r.status_code, 200)
+            self.assertEqual(r.context["plan"].overdue, 0, response.round.name)
+            self.assertNotContains(r, "Overdue</strong>")
+
+    def test_accepted_introductions_name_both_contacts(self):
+        """After both accept, each side sees the other's named contact: its lead."""
+        accepted = list(Introduction.objects.filter(round=self.current, status="accepted"))
+        self.assertGreaterEqual(len(accepted), 3)
+        leads = {
+            m.organisation_id: m.user_id
+            for m in Membership.objects.filter(role=Role.LEAD, organisation__isnull=False)
+        }
+        for i in accepted:
+            for org_id in (i.first_id, i.second_id):
+                contact = contact_for(i, org_id)
+                self.assertIsNotNone(contact, (i.pk, org_id))
+                self.assertEqual(contact.pk, leads[org_id])
+        # Every introduction belongs to this round's story: proposed after it opened.
+        for i in Introduction.objects.filter(round=self.current):
+            self.assertGreaterEqual(timezone.localdate(i.proposed_at), self.current.opens_on)
+        # Bob's accepted introduction shows him his partner's contact, not "no contact".
+        bob = Membership.objects.get(user__email__startswith="bob@")
+        mine = next(i for i in accepted if bob.organisation_id in (i.first_id, i.second_id))
+        other = contact_for(mine, mine.other(bob.organisation_id).pk)
+        self.client.force_login(bob.user)
+        r = self.client.get(reverse("broker:introduction", args=[mine.pk]))
+        self.assertContains(r, 'id="contact"')
+        self.assertContains(r, other.full_name)
+        self.assertNotContains(r, 'id="no-contact"')

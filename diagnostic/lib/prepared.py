@@ -63,7 +63,9 @@ class Prepared:
         as objects, the way Django's `ModelIterable` makes them. A row whose primary key is
         NULL (an outer join that found nothing) gives no object."""
         out = []
-        for row in prepared.compiler.results_iter([rows]):
+        if prepared.converters:  # as `compiler.results_iter` does, without finding them each time
+            rows = prepared.compiler.apply_converters(rows, prepared.converters)
+        for row in rows:
             if row[prepared.pk_index] is None:
                 continue
             obj = prepared.model.from_db(db, prepared.names, row[prepared.start : prepared.end])
@@ -91,10 +93,16 @@ class Prepared:
         names = [f[0].target.attname for f in select[start:end]]
         populators = get_related_populators(info, select, db)
         model = info["model"]
+        # The columns' converters (from the database's values to Python's), which Django's
+        # `results_iter` looks up afresh for every query: about a tenth of an autosave's CPU.
+        fields = [s[0] for s in select[: compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            return None
+        converters = compiler.get_converters(fields)
         return Compiled(
             model=model, compiler=compiler, sql=sql, names=names, start=start, end=end,
             populators=populators, pk_index=start + names.index(model._meta.pk.attname),
-            parts=_parts(compiler, sql),
+            parts=_parts(compiler, sql), converters=converters,
         )  # fmt: skip
 
 
@@ -124,6 +132,7 @@ class Compiled:
     populators: list
     pk_index: int
     parts: Parts | None
+    converters: dict
 
 
 def _parts(compiler, sql: str) -> Parts | None:

@@ -169,3 +169,21 @@ class EndingSessionsTests(BaseTestCase):
     def test_the_engine_is_ours(self):
         self.assertEqual(settings.SESSION_ENGINE, "diagnostic.accounts.sessions")
         self.assertIs(Client().session.__class__, SessionStore)
+
+    def test_sessions_stay_in_the_database_with_redis_too(self):
+        """Every worker and app server reads the same session rows (decisions 0028, 0032)."""
+        import os
+        import subprocess
+        import sys
+
+        code = "from django.conf import settings; print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
+        for redis, cache in [("", "locmem"), ("redis://127.0.0.1:6379/8", "redis")]:
+            env = {
+                **os.environ,
+                "REDIS_URL": redis,
+                "DJANGO_SETTINGS_MODULE": "diagnostic.settings",
+            }
+            out = subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR,
+                                 capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+            self.assertEqual(out[0], "diagnostic.accounts.sessions")
+            self.assertIn(cache, out[1].lower())

@@ -214,11 +214,13 @@ class Session(AbstractBaseSession):
     is saved: loading a session then reads the person and their memberships in the same
     statement (`accounts/sessions.py`), and a person's sessions are found without decoding
     every session (`end_sessions_of`). Empty (NULL) for a session nobody is signed in to.
-    Decision 0032."""
+    Decision 0032.
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    A plain indexed column, not a foreign key: a session saved for someone deleted meanwhile
+    must not fail (Django's engine retries a failed insert of a new session for ever), and such
+    a session signs nobody in anyway (the backend finds no one)."""
+
+    user_id = models.IntegerField(null=True, blank=True, db_index=True)
 
     @classmethod
     def get_session_store_class(cls):

@@ -47,6 +47,11 @@ class SessionStore(DatabaseSessionStore):
         obj.user_id = _user_id(data.get(SESSION_KEY))
         return obj
 
+    async def acreate_model_instance(self, data):
+        obj = await super().acreate_model_instance(data)
+        obj.user_id = _user_id(data.get(SESSION_KEY))
+        return obj
+
     def load(self):
         self._person = None
         found = session_with_person(self.session_key)
@@ -122,8 +127,8 @@ def _session_sql(connection, parts) -> str:
         return f"{table}.{qn(Session._meta.get_field(name).column)}"
 
     return (
-        f"SELECT {parts.columns}, {column('session_data')}, {column('user')} "  # noqa: S608 (names from metadata)
-        f"FROM {table} LEFT OUTER JOIN {parts.table} ON ({parts.parameter} = {column('user')}) "
+        f"SELECT {parts.columns}, {column('session_data')}, {column('user_id')} "  # noqa: S608 (names from metadata)
+        f"FROM {table} LEFT OUTER JOIN {parts.table} ON ({parts.parameter} = {column('user_id')}) "
         f"{parts.outer_joins} "
         f"WHERE {column('session_key')} = %s AND {column('expire_date')} > %s"
         + (f" ORDER BY {parts.order_by}" if parts.order_by else "")

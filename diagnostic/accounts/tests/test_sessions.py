@@ -152,7 +152,7 @@ class EndingSessionsTests(BaseTestCase):
         bob_2.force_login(self.bob)
         alice.force_login(self.alice)
         self.assertEqual(end_sessions_of(self.bob.pk), 2)
-        self.assertFalse(Session.objects.filter(user=self.bob).exists())
+        self.assertFalse(Session.objects.filter(user_id=self.bob.pk).exists())
         self.assertTrue(Session.objects.filter(session_key=alice.session.session_key).exists())
         r = bob_1.get(reverse("accounts:home"))
         self.assertEqual(r.status_code, 302)

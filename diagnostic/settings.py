@@ -83,7 +83,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, taking the person the session engine loaded with the session (decision 0032).
+    "diagnostic.accounts.middleware.AuthenticationMiddleware",
     "diagnostic.lib.middleware.NoStoreWhenSignedInMiddleware",
     "diagnostic.analytics.middleware.ChartViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -246,6 +247,10 @@ AXES_ENABLED = envbool("AXES_ENABLED", "true")
 OTP_TOTP_ISSUER = "NPS Diagnostic"
 
 # --- Sessions and cookies -------------------------------------------------------------------
+# Sessions in the database (every worker and app server sees them, with or without Redis), in
+# our own table: loading one reads the signed-in person and their memberships in the same
+# statement (diagnostic/accounts/sessions.py, decision 0032).
+SESSION_ENGINE = "diagnostic.accounts.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_MAX_AGE_HOURS", "12") * 3600
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_MINUTES", "60") * 60
 SESSION_COOKIE_HTTPONLY = True

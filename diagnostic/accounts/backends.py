@@ -14,12 +14,21 @@ class ModelBackend(backends.ModelBackend):
     asks what they hold (`access.memberships_of`), and the autosave counts every statement.
 
     The memberships are the request's own, read from the database on every request as before:
-    a role taken away is gone on the next request. Someone with no membership at all is read
-    by Django's own query.
+    a role taken away is gone on the next request. When this request's session was loaded with
+    its person (`accounts/sessions.py`, the same query joined to the session row), that person
+    is taken, if they are the one asked for; otherwise they are read here. Someone with no
+    membership at all is read by Django's own query.
     """
 
     def get_user(self, user_id):
-        memberships = memberships_with_person(user_id)
+        from diagnostic.accounts.sessions import current_session
+
+        session = current_session.get()
+        memberships = None
+        if session is not None and hasattr(session, "memberships_loaded_for"):
+            memberships = session.memberships_loaded_for(user_id)
+        if memberships is None:
+            memberships = memberships_with_person(user_id)
         if not memberships:
             user = super().get_user(user_id)
             if user is not None:

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import middleware as auth_middleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -21,6 +22,27 @@ def start_session_clock(sender, request, user, **kwargs):
 
     request.session[SESSION_SIGNED_IN_KEY] = int(time.time())
     request.session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, except that while `request.user` is loaded the backend can see this request's
+    session, so it takes the person the session engine loaded with the session row instead of
+    reading them again (`accounts/sessions.py`, decision 0032). Nothing else differs: Django's
+    `auth.get_user` still checks the backend, the person's id and the session's hash."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))
+
+
+def _get_user(request):
+    from diagnostic.accounts.sessions import current_session
+
+    token = current_session.set(request.session)
+    try:
+        return auth_middleware.get_user(request)
+    finally:
+        current_session.reset(token)
 
 
 class IdleTimeoutMiddleware:

@@ -472,8 +472,9 @@ def do_apply_retention(*, now=None, invitation_days: int, sign_in_days: int) -> 
     (expired, used or withdrawn) more than `invitation_days` ago, sign-in records older than
     `sign_in_days`, and sessions that have ended. Audit events are kept (append-only)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django.contrib.sessions.models import Session
     from django.db.models import Q
+
+    from diagnostic.accounts.models import Session
 
     now = now or timezone.now()
     inv_cut = now - dt.timedelta(days=invitation_days)

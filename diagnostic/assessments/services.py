@@ -31,6 +31,7 @@ from django.utils.dateformat import format as format_date
 from diagnostic.accounts import access
 from diagnostic.accounts.models import Role, User
 from diagnostic.analytics import summaries
+from diagnostic.assessments import statements
 from diagnostic.assessments.models import (
     ANSWER_FIELDS,
     Answer,
@@ -264,9 +265,12 @@ def do_save_answer(
             except IntegrityError:
                 answer = None
         else:
-            updated = Answer.objects.filter(
-                response=locked, value_code=value_code, version=expected_version
-            ).update(version=F("version") + 1, **changes)
+            # The optimistic write: only if the answer is still at the version the caller
+            # loaded (SQL built once per process, `statements.py`).
+            updated = statements.update_answer(
+                response_id=locked.pk, value_code_id=value_code.pk,
+                expected_version=expected_version, changes=changes,
+            )  # fmt: skip
             answer = None
             if updated:
                 answer = Answer(
@@ -280,16 +284,8 @@ def do_save_answer(
             elif request_id and current.last_request_id == request_id:
                 return SaveResult(answer=current, replayed=True)
             raise StaleAnswer(current)
-        answered = Answer.objects.filter(response=OuterRef("pk"), current_level__isnull=False)
-        Response.objects.filter(pk=locked.pk).update(
-            # No level anywhere yet (a comment or priority saved first): the count is 0, not NULL.
-            answered_count=Coalesce(
-                Subquery(answered.values("response").annotate(n=Count("pk")).values("n")[:1]),
-                Value(0),
-            ),
-            last_activity_at=now,
-            started_at=Coalesce(F("started_at"), Value(now)),
-        )
+        # The answers with a level, the last activity, and when it was started (if not before).
+        statements.update_progress(response_id=locked.pk, now=now)
         record(
             "answer.saved",
             actor=by,

@@ -1,6 +1,7 @@
 from django.db import models
 
 from diagnostic.audit.models import AuditEvent
+from diagnostic.lib.prepared import PreparedInsert
 
 
 def record(
@@ -17,14 +18,20 @@ def record(
     """Append one audit event. Never pass secrets or tokens in `detail`."""
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        organisation_id=organisation.pk if organisation is not None else organisation_id,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
+    # Every save writes one: the INSERT's SQL is compiled once per process (lib/prepared.py).
+    return _insert(
+        AuditEvent(
+            action=action,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            organisation_id=organisation.pk if organisation is not None else organisation_id,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
     )
+
+
+_insert = PreparedInsert(AuditEvent)
 
 
 def scrub_person(*, replacements: dict[str, str]) -> int:

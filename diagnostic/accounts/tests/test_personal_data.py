@@ -10,13 +10,12 @@ import io
 import json
 
 from axes.models import AccessAttempt, AccessLog
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostic.accounts.models import Invitation, Membership, User
+from diagnostic.accounts.models import Invitation, Membership, Session, User
 from diagnostic.accounts.services import FORMER_COLLEAGUE
 from diagnostic.assessments.models import Answer
 from diagnostic.assessments.services import do_save_answer

@@ -107,7 +107,7 @@ class SignOutTests(BaseTestCase):
         self.assertEqual(self.client.get(reverse("accounts:sign_out")).status_code, 405)
         r = self.client.post(reverse("accounts:sign_out"))
         self.assertRedirects(r, reverse("public:home"))
-        from django.contrib.sessions.models import Session
+        from diagnostic.accounts.models import Session
 
         self.assertFalse(Session.objects.filter(session_key=old_key).exists())
         r = self.client.get(reverse("accounts:home"))
@@ -151,7 +151,7 @@ class AbsoluteLifetimeTests(BaseTestCase):
         self.assertRedirects(r, reverse("assessments:mine"))
 
     def stored_expiry(self):
-        from django.contrib.sessions.models import Session
+        from diagnostic.accounts.models import Session
 
         return Session.objects.get(session_key=self.client.session.session_key).expire_date
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import TransactionTestCase
 
 from diagnostic.accounts.middleware import SESSION_SEEN_KEY, SESSION_SIGNED_IN_KEY
+from diagnostic.accounts.sessions import SessionStore
 from diagnostic.assessments.models import Answer
 from diagnostic.assessments.testing import create_open_round
 from diagnostic.audit.models import AuditEvent

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diagnostic.accounts.models import Membership, Role
+from diagnostic.accounts.models import Membership, Role, Session
 from diagnostic.audit.models import AuditEvent
 from diagnostic.testing import PASSWORD, BaseTestCase, make_user
 from diagnostic.twofactor import services

@@ -475,8 +475,16 @@ def consolidate_wigan(built: Built, codes: list[ValueCode], bob: User, rng: rand
 
 
 def ask_for_sign_off(response: Response, bob: User, *, now: dt.datetime) -> SignOffRequest:
-    """A pending request; its link's token is thrown away (only its hash is kept)."""
+    """A pending request; its link's token is thrown away (only its hash is kept).
+
+    The lead is asking for the sign-off, so none is recorded yet: a sign-off the round's
+    drawing may have typed into the draft's details is cleared (a page or PDF saying "signed
+    off by" one person and "waiting for" another would not be believed).
+    """
     requested_at = now - dt.timedelta(days=1, hours=3)
+    response.signed_off_name = response.signed_off_role = ""
+    response.signed_off_on = None
+    response.save(update_fields=["signed_off_name", "signed_off_role", "signed_off_on"])
     return SignOffRequest.objects.create(
         response=response, officer_name="Sandra Kelsall", officer_role="Director of Resources",
         officer_email="sandra.kelsall@wigan.demo.nps-diagnostic.example",

@@ -275,6 +275,17 @@ class ContributorsDemoTests(TestCase):
         self.assertRegex(request.token_hash, r"^[0-9a-f]{64}$")
         self.assertEqual(SignOffRequest.objects.count(), 1)
 
+    def test_wigans_draft_is_not_also_signed_off_by_someone_else(self):
+        self.wigan.refresh_from_db()
+        self.assertEqual(
+            (self.wigan.signed_off_name, self.wigan.signed_off_role, self.wigan.signed_off_on),
+            ("", "", None),
+        )
+        self.client.force_login(persona("bob"))
+        page = self.client.get(reverse("assessments:response", args=[self.wigan.pk]))
+        self.assertNotContains(page, "Signed off by")
+        self.assertContains(page, "Sandra Kelsall")
+
     def test_the_step_prints_one_summary_line(self):
         lines = [line for line in self.lines if line.startswith("Contributors:")]
         self.assertEqual(len(lines), 1)

@@ -254,6 +254,44 @@ class WorkedOutTests(PlanRunTestCase):
         self.assertEqual(len(r.context["rows"]), 4)
         self.assertLessEqual(len(queries_run), 10)
 
+    def test_a_long_plan_is_shown_a_page_at_a_time_and_proposing_returns_to_that_page(self):
+        r = self.worked_out(self.erin, capacity=1)
+        run = r.context["run"]
+        first = run.result["rows"][0]
+        run.result["rows"] = [
+            {**first, "a_name": f"Council {n:02d}", "score": 100 - n} for n in range(30)
+        ]
+        run.save(update_fields=["result"])
+        r = self.client.get(self.run_url(run))
+        self.assertContains(r, "30 introductions in England, Wales and Northern Ireland")
+        self.assertEqual([x["a_name"] for x in r.context["rows"]][:2], ["Council 00", "Council 01"])
+        self.assertEqual(len(r.context["rows"]), 25)
+        self.assertContains(r, "Showing 1–25 of 30")
+        self.assertNotContains(r, "Council 25 and")
+        r = self.client.get(self.run_url(run) + "?page=2")
+        self.assertEqual(
+            [x["a_name"] for x in r.context["rows"]], [f"Council {n}" for n in range(25, 30)]
+        )
+        self.assertContains(r, "Showing 26–30 of 30")
+        self.assertContains(r, f'name="back" value="{self.run_url(run)}?page=2"')
+        for bad in ["0", "99", "x"]:  # out of range or not a number: a page, never an error
+            with self.subTest(bad):
+                self.assertEqual(self.client.get(self.run_url(run), {"page": bad}).status_code, 200)
+
+    def test_proposing_goes_back_only_to_a_page_of_this_site(self):
+        r = self.worked_out(self.erin, capacity=1)
+        row = r.context["rows"][0]
+        url = reverse("broker:propose", args=[self.round.pk])
+        for back in ["//evil.example/x", "/\\evil.example/x", "https://evil.example/"]:
+            with self.subTest(back):
+                r = self.client.post(url, {"first": row["a"], "second": "", "back": back})
+                self.assertRedirects(
+                    r, reverse("broker:plan", args=[self.round.pk]), fetch_redirect_response=False
+                )
+        back = self.run_url(PlanRun.objects.get()) + "?page=1"
+        r = self.client.post(url, {"first": row["a"], "second": "", "back": back})
+        self.assertRedirects(r, back, fetch_redirect_response=False)
+
 
 class FailureTests(PlanRunTestCase):
     def test_a_plan_that_fails_says_so_and_can_be_run_again(self):

@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
@@ -19,6 +21,7 @@ from diagnostic.lib.http import require_get_or_post
 from diagnostic.organisations.models import Cluster, Organisation, OrganisationType, Region
 
 NATION = "England, Wales and Northern Ireland"
+PLAN_ROWS_PER_PAGE = 25
 
 
 def _scope_choices(user):
@@ -124,19 +127,23 @@ def plan_run(request: HttpRequest, round_id: int, run_id: int) -> HttpResponse:
     run = access.get_plan_run_for_user(request.user, round_id, run_id)
     rnd = run.round
     ctx = {"round": rnd, "run": run, "where": _where(run), "stale": run.is_stale(),
-           "rows": [], "hidden": 0}  # fmt: skip
+           "rows": [], "count": 0, "hidden": 0}  # fmt: skip
     if run.status == PlanRun.Status.DONE and run.result:
         choices = queries.visibilities(rnd.pk)
         default = (Disclosure.DEFAULT, False)
         audience = run.audience
+        shown = []
         for row in run.result["rows"]:
             if all(
                 audience.sees(choices.get(row[x], default)[0], row[f"{x}_region"])
                 for x in ("a", "b")
             ):
-                ctx["rows"].append(row)
+                shown.append(row)
             else:
                 ctx["hidden"] += 1
+        # A national plan has hundreds of introductions (about 1,000 at 10x): a page at a time.
+        page = Paginator(shown, PLAN_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        ctx.update(page=page, rows=list(page.object_list), count=len(shown))
         ctx["gap_percent"] = f"{100 * run.result['gap']:.2f}"
         ctx["can_propose"] = _can_propose(request.user)
     ctx["again"] = {
@@ -163,7 +170,12 @@ def propose(request: HttpRequest, round_id: int) -> HttpResponse:
             ids.append(None)
     orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=[i for i in ids if i])}
     back = request.POST.get("back", "")
-    back = back if back.startswith("/") and not back.startswith("//") else ""
+    back = (
+        back
+        if back.startswith("/")
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        else ""
+    )
     if len(orgs) != 2:
         messages.error(request, "Choose two councils.")
         return redirect(back or "broker:plan", *([] if back else [rnd.pk]))

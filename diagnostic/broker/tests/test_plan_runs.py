@@ -292,6 +292,29 @@ class WorkedOutTests(PlanRunTestCase):
         r = self.client.post(url, {"first": row["a"], "second": "", "back": back})
         self.assertRedirects(r, back, fetch_redirect_response=False)
 
+    def test_retention_deletes_the_queues_records_of_old_jobs_and_keeps_the_plan(self):
+        import io
+
+        from django.core.management import call_command
+
+        self.ask(self.erin, capacity=1)
+        run_queued_tasks()
+        self.ask(self.erin, capacity=2)  # still waiting: never deleted
+        run = PlanRun.objects.get(capacity=1)
+        self.assertEqual(DBTaskResult.objects.count(), 2)
+        out = io.StringIO()
+        call_command("apply_retention", stdout=out)  # finished today: kept
+        self.assertIn("finished background jobs: 0 deleted", out.getvalue())
+        DBTaskResult.objects.filter(pk=run.task_id).update(
+            finished_at=timezone.now() - dt.timedelta(days=8)
+        )
+        out = io.StringIO()
+        call_command("apply_retention", stdout=out)
+        self.assertIn("finished background jobs: 1 deleted", out.getvalue())
+        self.assertEqual(list(DBTaskResult.objects.values_list("status", flat=True)), ["READY"])
+        r = self.client.get(self.run_url(run))  # the plan itself is kept
+        self.assertContains(r, "2 introductions in England, Wales and Northern Ireland")
+
 
 class FailureTests(PlanRunTestCase):
     def test_a_plan_that_fails_says_so_and_can_be_run_again(self):

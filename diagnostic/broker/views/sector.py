@@ -38,17 +38,7 @@ def _scope_choices(user):
 
 def _scope(request, rnd):
     """(form, region, cluster, organisation ids, description) from the query string."""
-    regions, clusters, national = _scope_choices(request.user)
-    data = request.GET if request.GET else None
-    form = PlanForm(data, regions=regions, clusters=clusters, national=national)
-    region = cluster = None
-    if form.is_valid():
-        if form.cleaned_data["cluster"]:
-            cluster = access.get_cluster_for_user(request.user, form.cleaned_data["cluster"])
-        elif form.cleaned_data["region"]:
-            region = access.get_region_for_user(request.user, form.cleaned_data["region"])
-    if region is None and cluster is None and not national and regions:
-        region = regions[0]  # a regional lead always plans within their region
+    form, region, cluster = _plan_scope(request, rnd, request.GET or None, default_if_invalid=True)
     ids = queries.scope_organisation_ids(rnd, region=region, cluster=cluster)
     where = cluster.name if cluster else region.name if region else NATION
     return form, region, cluster, ids, where
@@ -58,18 +48,21 @@ def _can_propose(user) -> bool:
     return access.is_national_admin(user) or bool(access.led_region_ids(user))
 
 
-def _plan_scope(request, rnd, data):
-    """(form, region, cluster) for the plan form bound to `data` (or unbound)."""
+def _plan_scope(request, rnd, data, *, default_if_invalid=False):
+    """(form, region, cluster) for the plan form bound to `data` (or unbound). A regional lead
+    always works within their region: it is the default when the form names none (and, for the
+    pages that read the scope from the query string, when the form is not valid)."""
     regions, clusters, national = _scope_choices(request.user)
     form = PlanForm(data, regions=regions, clusters=clusters, national=national)
     region = cluster = None
-    if form.is_valid():
+    valid = form.is_valid()
+    if valid:
         if form.cleaned_data["cluster"]:
             cluster = access.get_cluster_for_user(request.user, form.cleaned_data["cluster"])
         elif form.cleaned_data["region"]:
             region = access.get_region_for_user(request.user, form.cleaned_data["region"])
-        if region is None and cluster is None and not national and regions:
-            region = regions[0]  # a regional lead always plans within their region
+    if (valid or default_if_invalid) and region is None and cluster is None and not national:
+        region = regions[0] if regions else None
     return form, region, cluster
 
 

@@ -10,3 +10,18 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOGGING["loggers"]["axes"] = {"level": "ERROR"}
+    import os
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and settings.REDIS_URL:
+        # Run in parallel (`-n 2`), each worker has its own test database, whose ids are the
+        # other's, and clears the cache between tests (Redis: the whole database): so each
+        # worker has a Redis database of its own too, 8 after the one asked for.
+        import urllib.parse
+
+        url = urllib.parse.urlsplit(settings.REDIS_URL)
+        base = int(url.path.strip("/") or 0)
+        location = url._replace(path=f"/{(base + 8 + int(worker[2:])) % 16}").geturl()
+        settings.CACHES = {
+            name: {**cache, "LOCATION": location} for name, cache in settings.CACHES.items()
+        }

@@ -284,9 +284,32 @@ def _response_queryset(response_id, *, lock: bool = False):
     return queryset.filter(pk=response_id)[:1]
 
 
+def _share_the_round(sql: str, connection) -> str:
+    """The autosave's lock on PostgreSQL: the response `FOR UPDATE` (two saves to one response,
+    or a save and a submission of it, never interleave) but its round `FOR SHARE`, which the
+    ORM cannot say. Saves to different responses of one round then run side by side instead of
+    queueing on the round's row, while closing or changing the round (an UPDATE, or `FOR
+    UPDATE`) still waits for every save in flight, and a save for it (decision 0036). SQLite
+    has no row locks: its IMMEDIATE transactions already run one writer at a time."""
+    if connection.vendor != "postgresql":
+        return sql
+    from diagnostic.assessments.models import Response, Round
+
+    qn = connection.ops.quote_name
+    response, round_ = qn(Response._meta.db_table), qn(Round._meta.db_table)
+    django_wrote = f" FOR UPDATE OF {response}, {round_}"
+    if not sql.endswith(django_wrote):
+        # A Django upgrade wrote it another way: fail loudly (in the tests) rather than lock
+        # less than the save needs.
+        raise RuntimeError(f"Unexpected locking clause in {sql!r}")
+    return sql.removesuffix(django_wrote) + f" FOR UPDATE OF {response} FOR SHARE OF {round_}"
+
+
 # Every response page looks one up: the SQL is compiled once per process (lib/prepared.py).
 _response_prepared = Prepared(_response_queryset)
-_response_locked_prepared = Prepared(functools.partial(_response_queryset, lock=True))
+_response_locked_prepared = Prepared(
+    functools.partial(_response_queryset, lock=True), rewrite=_share_the_round
+)
 
 
 def holds_lock(response) -> bool:

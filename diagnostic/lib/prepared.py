@@ -25,10 +25,19 @@ class Prepared:
     """`Prepared(lambda value: queryset)(value)` is `list(queryset)`, without compiling the
     SQL each time. The queryset may take its one parameter only once (an integer id), and may
     not use `.annotate()`, `.values()`, `.only()`/`.defer()` or prefetching: anything unexpected
-    and it is run the ordinary way."""
+    and it is run the ordinary way.
 
-    def __init__(self, build: Callable[[int], QuerySet]):
+    `rewrite(sql, connection)`, if given, returns the SQL to run instead of Django's, for what
+    the ORM cannot say (a lock of one strength on one table and another on another); it must
+    keep the columns and the one parameter as they are."""
+
+    def __init__(
+        self,
+        build: Callable[[int], QuerySet],
+        rewrite: Callable[[str, object], str] | None = None,
+    ):
         self._build = build
+        self._rewrite = rewrite
         self._model = None
         self._compiled: dict[tuple[str, str], Compiled | None] = {}
         self._lock = threading.Lock()
@@ -88,6 +97,9 @@ class Prepared:
         sql, params = compiler.as_sql()
         if list(params) != [_PLACEHOLDER] or compiler.annotation_col_map:
             return None
+        parts = _parts(compiler, sql)
+        if self._rewrite is not None:
+            sql = self._rewrite(sql, compiler.connection)
         info, select = compiler.klass_info, compiler.select
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         names = [f[0].target.attname for f in select[start:end]]
@@ -102,7 +114,7 @@ class Prepared:
         return Compiled(
             model=model, compiler=compiler, sql=sql, names=names, start=start, end=end,
             populators=populators, pk_index=start + names.index(model._meta.pk.attname),
-            parts=_parts(compiler, sql), converters=converters,
+            parts=parts, converters=converters,
         )  # fmt: skip
 
 

@@ -97,3 +97,154 @@ class AnswerRaceTests(TransactionTestCase):
         self.assertEqual(
             Membership.objects.filter(organisation=self.council_a, role=Role.LEAD).count(), THREADS
         )
+
+
+class RoundLockTests(TransactionTestCase):
+    """An autosave locks its response FOR UPDATE and its round FOR SHARE (decision 0036): saves
+    to different responses of one round do not wait for each other, but closing the round
+    waits for every save in flight, and a save waits for a closing in flight and is then
+    refused. The first two are PostgreSQL's row locks (SQLite runs one writer at a time)."""
+
+    def setUp(self):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        p = create_personas()
+        framework = load_framework_file(NPS_2018).version
+        today = timezone.localdate()
+        self.round = Round.objects.create(
+            name="Locks", framework_version=framework, opens_on=today - dt.timedelta(days=1),
+            closes_on=today + dt.timedelta(days=1), eligibility_date=today,
+            nations=["England"], status=Round.Status.OPEN,
+        )  # fmt: skip
+        self.bob, self.lead_b, self.admin = p["bob"], p["charlie"], p["erin"]
+        self.response_a = Response.objects.create(round=self.round, organisation=p["council_a"])
+        self.response_b = Response.objects.create(round=self.round, organisation=p["council_b"])
+
+    def hold_a_save(self, release):
+        """In another thread: what the autosave of council A's response holds while it saves
+        (its locked lookup, in an open transaction), until `release` is set."""
+        import threading
+
+        from django.db import transaction
+
+        from diagnostic.accounts import access
+
+        held, errors = threading.Event(), []
+
+        def run():
+            try:
+                with transaction.atomic():
+                    access.get_response_for_user(
+                        self.bob, self.response_a.pk, write=True, lock=True
+                    )
+                    held.set()
+                    release.wait(timeout=30)
+            except Exception as exc:  # reported to the test
+                errors.append(repr(exc))
+                held.set()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.assertTrue(held.wait(timeout=30))
+        self.assertEqual(errors, [])
+        return thread
+
+    def lock_timeout(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '500ms'")
+
+    def test_saves_to_two_responses_of_one_round_do_not_wait_for_each_other(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("row locks are PostgreSQL's")
+        import threading
+
+        from django.db import transaction
+
+        from diagnostic.accounts import access
+
+        release = threading.Event()
+        thread = self.hold_a_save(release)
+        try:
+            with transaction.atomic():
+                self.lock_timeout()
+                # With the round locked FOR UPDATE this waited for A's save, and timed out.
+                got = access.get_response_for_user(
+                    self.lead_b, self.response_b.pk, write=True, lock=True
+                )
+                self.assertEqual(got.pk, self.response_b.pk)
+        finally:
+            release.set()
+            thread.join(timeout=30)
+
+    def test_closing_the_round_waits_for_a_save_in_flight(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("row locks are PostgreSQL's")
+        import threading
+
+        from django.db import OperationalError, transaction
+
+        from diagnostic.assessments import services
+
+        release = threading.Event()
+        thread = self.hold_a_save(release)
+        try:
+            with (
+                self.assertRaisesMessage(OperationalError, "lock timeout"),
+                transaction.atomic(),
+            ):
+                self.lock_timeout()
+                services.do_set_round_status(
+                    by=self.admin, round=self.round, status=Round.Status.CLOSED
+                )
+        finally:
+            release.set()
+            thread.join(timeout=30)
+        self.assertEqual(Round.objects.get(pk=self.round.pk).status, Round.Status.OPEN)
+        # Once the save is over, the round closes.
+        services.do_set_round_status(by=self.admin, round=self.round, status=Round.Status.CLOSED)
+        self.assertEqual(Round.objects.get(pk=self.round.pk).status, Round.Status.CLOSED)
+
+    def test_a_save_during_a_closing_waits_for_it_and_is_refused(self):
+        import threading
+        import time
+
+        from django.db import transaction
+
+        from diagnostic.assessments import services
+        from diagnostic.twofactor.testing import VerifyingClient
+
+        url = reverse("assessments:save_answer", args=[self.response_b.pk, "EC1"])
+        payload = {
+            "EC1-current_level": "3", "EC1-target_level": "4", "EC1-priority": "high",
+            "EC1-comment": "during the closing", "EC1-version": "0",
+            "EC1-request_id": uuid.uuid4().hex,
+        }  # fmt: skip
+        client = VerifyingClient()
+        client.force_login(self.lead_b)
+        statuses, errors = [], []
+
+        def save():
+            try:
+                statuses.append(client.post(url, payload, headers={"HX-Request": "true"}))
+            except Exception as exc:  # reported to the test
+                errors.append(repr(exc))
+            finally:
+                connection.close()
+
+        with transaction.atomic():
+            services.do_set_round_status(
+                by=self.admin, round=self.round, status=Round.Status.CLOSED
+            )
+            thread = threading.Thread(target=save)
+            thread.start()
+            time.sleep(1)
+            self.assertTrue(thread.is_alive(), "the save did not wait for the closing")
+        thread.join(timeout=30)
+        self.assertEqual(errors, [])
+        self.assertEqual([r.status_code for r in statuses], [423])
+        self.assertFalse(Answer.objects.filter(response=self.response_b).exists())
+        self.assertFalse(AuditEvent.objects.filter(action="answer.saved").exists())

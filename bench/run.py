@@ -871,6 +871,25 @@ def profile_requests(seeded: Seeded, out: Path, log) -> str:
 
 
 # --- Report --------------------------------------------------------------------------------
+def speed_probe() -> float:
+    """Milliseconds for a fixed pure-Python workload, the best of five: how fast this machine
+    is at that moment. A shared host's speed drifts (the same code's anonymous `/healthz`
+    measured 1,049 and 2,000 req/s within an hour), so runs compare only at similar figures."""
+
+    def work() -> int:
+        counts: dict[int, int] = {}
+        for i in range(200_000):
+            counts[i % 1000] = counts.get(i % 1000, 0) + i
+        return len(counts)
+
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
 def machine() -> str:
     model = "unknown CPU"
     with contextlib.suppress(OSError):
@@ -961,6 +980,10 @@ def render(args, seeded: Seeded, results: list[tuple[Phase, str]], facts: dict) 
         "",
         f"- **Run**: {when}, `{cmd}`{' (quick mode)' if args.quick else ''}",
         f"- **Machine**: {machine()}",
+        "- **Machine speed**: a fixed pure-Python loop took "
+        + " and ".join(f"{ms:.1f} ms" for ms in facts.get("speed", []))
+        + " (before the `/healthz` phase, after the autosave phases; lower is faster; "
+        "bench/run.py:speed_probe)",
         f"- **Software**: {facts['software']}",
         f"- **Server**: gunicorn {results[0][0].server}, DEBUG=0, in-process cache, "
         "access log off; the load generator runs on the same machine (loopback)",
@@ -1151,6 +1174,7 @@ def main(argv=None) -> int:
         )
         acked = sum(warm.ok_saves.values())
 
+        facts["speed"] = [speed_probe()]
         log("== (0) the stack alone: /healthz, anonymous, same server")
         anonymous = [Session(server.port, "", 0) for _ in range(n)]
         p = Phase("/healthz (anonymous)", n, args.page_seconds / 2, "page")
@@ -1164,6 +1188,7 @@ def main(argv=None) -> int:
         load_versions(shared)
         p = Phase("autosave, all on one response", n, args.autosave_seconds / 2, "autosave")
         results.append((run_phase(p, shared, autosave_work(codes), server, log), "info"))
+        facts["speed"].append(speed_probe())
 
         log("== (b) questionnaire pages")
         p = Phase("key-area page", n, args.page_seconds, "page")

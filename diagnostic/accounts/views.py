@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access, services
@@ -27,7 +27,7 @@ from diagnostic.accounts.forms import (
 from diagnostic.accounts.middleware import SESSION_ACTIVE_KEY
 from diagnostic.accounts.models import Invitation, Membership, Role, User
 from diagnostic.audit.services import record
-from diagnostic.lib.http import posted, require_get_or_post
+from diagnostic.lib.http import posted, require_get_or_post, this_site
 from diagnostic.lib.problems import InvalidFile
 
 
@@ -110,10 +110,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     membership = access.get_membership_of_user(request.user, request.POST.get("membership"))
     request.session[SESSION_ACTIVE_KEY] = membership.organisation_id
     messages.success(request, f"You are now working as {membership.organisation.name}.")
-    next_url = request.POST.get("next") or reverse("accounts:home")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("accounts:home")
-    return redirect(next_url)
+    return redirect(this_site(request, request.POST.get("next")) or reverse("accounts:home"))
 
 
 @require_get_or_post

@@ -8,23 +8,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
 from diagnostic.accounts.models import User
-from diagnostic.lib.http import posted, require_get_or_post
+from diagnostic.lib.http import posted, require_get_or_post, this_site
 from diagnostic.twofactor import services
 from diagnostic.twofactor.forms import CodeForm, EnrolForm
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("accounts:home")
+    target = request.POST.get("next") or request.GET.get("next")
+    return this_site(request, target) or reverse("accounts:home")
 
 
 def _qr_svg(url: str) -> str:

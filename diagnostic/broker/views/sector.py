@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from diagnostic.accounts import access
@@ -17,7 +16,7 @@ from diagnostic.analytics import charts as analytics_charts
 from diagnostic.broker import charts, queries, services
 from diagnostic.broker.forms import PlanForm
 from diagnostic.broker.models import Disclosure, PlanRun
-from diagnostic.lib.http import require_get_or_post
+from diagnostic.lib.http import require_get_or_post, this_site
 from diagnostic.organisations.models import Cluster, Organisation, OrganisationType, Region
 
 NATION = "England, Wales and Northern Ireland"
@@ -162,13 +161,7 @@ def propose(request: HttpRequest, round_id: int) -> HttpResponse:
         except ValueError:
             ids.append(None)
     orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=[i for i in ids if i])}
-    back = request.POST.get("back", "")
-    back = (
-        back
-        if back.startswith("/")
-        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-        else ""
-    )
+    back = this_site(request, request.POST.get("back"))
     if len(orgs) != 2:
         messages.error(request, "Choose two councils.")
         return redirect(back or "broker:plan", *([] if back else [rnd.pk]))

@@ -874,7 +874,7 @@ def profile_requests(seeded: Seeded, out: Path, log) -> str:
 def speed_probe() -> float:
     """Milliseconds for a fixed pure-Python workload, the best of five: how fast this machine
     is at that moment. A shared host's speed drifts (the same code's anonymous `/healthz`
-    measured 1,049 and 2,000 req/s within an hour), so runs compare only at similar figures."""
+    measured 1,049 and 2,027 req/s 20 minutes apart), so runs compare only at similar figures."""
 
     def work() -> int:
         counts: dict[int, int] = {}

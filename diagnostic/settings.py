@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,10 +142,14 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
         "DB_SERVER_SIDE_BINDING", "true"
     ):
-        threshold = os.getenv("DB_PREPARE_THRESHOLD", "5")
+        threshold = os.getenv("DB_PREPARE_THRESHOLD", "5").strip().lower()
+        if threshold != "off" and not threshold.isdigit():
+            raise ImproperlyConfigured(
+                f"DB_PREPARE_THRESHOLD must be a whole number or 'off', not {threshold!r}."
+            )
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True,
-            prepare_threshold=int(threshold) if threshold.isdigit() else None,
+            prepare_threshold=None if threshold == "off" else int(threshold),
         )
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -15,14 +15,19 @@ PRINT_OPTIONS = (
 )
 
 
-def database_settings(**env) -> tuple[str, dict]:
+def run_settings(**env) -> subprocess.CompletedProcess:
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("DB_") and k != "DATABASE_URL"
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", PRINT_OPTIONS], env={**environment, **env},
-        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60, check=True,
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def database_settings(**env) -> tuple[str, dict]:
+    result = run_settings(**env)
+    result.check_returncode()
     engine, options = json.loads(result.stdout)
     return engine, options
 
@@ -41,6 +46,15 @@ class DatabaseSettingsTests(SimpleTestCase):
         self.assertEqual(options["prepare_threshold"], 20)
         _, options = database_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD="off")
         self.assertEqual(options, {"server_side_binding": True, "prepare_threshold": None})
+        _, options = database_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD=" OFF ")
+        self.assertIsNone(options["prepare_threshold"])
+
+    def test_a_threshold_that_is_neither_a_number_nor_off_stops_the_service(self):
+        for bad in ["five", "-1", "2.5", "", "no"]:
+            with self.subTest(bad):
+                result = run_settings(DATABASE_URL=PG, DB_PREPARE_THRESHOLD=bad)
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn("DB_PREPARE_THRESHOLD must be a whole number or 'off'", result.stderr)
 
     def test_server_side_binding_can_be_turned_off(self):
         _, options = database_settings(DATABASE_URL=PG, DB_SERVER_SIDE_BINDING="false")

@@ -1,35 +1,48 @@
 """Many people saving the same answer at once: exactly the winning writes are applied."""
 
+import contextlib
+import datetime as dt
+import threading
+import time
+import unittest
 import uuid
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.test import TransactionTestCase
 from django.urls import reverse
+from django.utils import timezone
 
+from diagnostic.accounts import access
 from diagnostic.accounts.models import Membership, Role
+from diagnostic.assessments import services
 from diagnostic.assessments.models import Answer, Response, Round
 from diagnostic.audit.models import AuditEvent
 from diagnostic.frameworks.loaders import NPS_2018, load_framework_file
 from diagnostic.testing import create_personas, make_user, run_concurrently
+from diagnostic.twofactor.testing import VerifyingClient
 
 THREADS = 8
+
+postgresql_only = unittest.skipUnless(
+    connection.vendor == "postgresql", "row locks are PostgreSQL's (SQLite runs one writer)"
+)
+
+
+def open_round(name: str) -> Round:
+    """An NPS 2018 round open today, for England."""
+    today = timezone.localdate()
+    return Round.objects.create(
+        name=name, framework_version=load_framework_file(NPS_2018).version,
+        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=1),
+        eligibility_date=today, nations=["England"], status=Round.Status.OPEN,
+    )  # fmt: skip
 
 
 class AnswerRaceTests(TransactionTestCase):
     def setUp(self):
-        import datetime as dt
-
-        from django.utils import timezone
-
         p = create_personas()
         self.council_a = p["council_a"]
-        framework = load_framework_file(NPS_2018).version
-        today = timezone.localdate()
-        rnd = Round.objects.create(
-            name="Race", framework_version=framework, opens_on=today - dt.timedelta(days=1),
-            closes_on=today + dt.timedelta(days=1), eligibility_date=today, nations=["England"],
-            status=Round.Status.OPEN,
-        )  # fmt: skip
+        rnd = open_round("Race")
         self.response = Response.objects.create(round=rnd, organisation=self.council_a)
         self.leads = [p["bob"]] + [
             make_user(f"lead{i}", f"Lead {i}", Role.LEAD, organisation=self.council_a)
@@ -106,32 +119,17 @@ class RoundLockTests(TransactionTestCase):
     refused. The first two are PostgreSQL's row locks (SQLite runs one writer at a time)."""
 
     def setUp(self):
-        import datetime as dt
-
-        from django.utils import timezone
-
         p = create_personas()
-        framework = load_framework_file(NPS_2018).version
-        today = timezone.localdate()
-        self.round = Round.objects.create(
-            name="Locks", framework_version=framework, opens_on=today - dt.timedelta(days=1),
-            closes_on=today + dt.timedelta(days=1), eligibility_date=today,
-            nations=["England"], status=Round.Status.OPEN,
-        )  # fmt: skip
+        self.round = open_round("Locks")
         self.bob, self.lead_b, self.admin = p["bob"], p["charlie"], p["erin"]
         self.response_a = Response.objects.create(round=self.round, organisation=p["council_a"])
         self.response_b = Response.objects.create(round=self.round, organisation=p["council_b"])
 
-    def hold_a_save(self, release):
-        """In another thread: what the autosave of council A's response holds while it saves
-        (its locked lookup, in an open transaction), until `release` is set."""
-        import threading
-
-        from django.db import transaction
-
-        from diagnostic.accounts import access
-
-        held, errors = threading.Event(), []
+    @contextlib.contextmanager
+    def a_save_in_flight(self):
+        """Meanwhile, in another thread, what the autosave of council A's response holds while
+        it saves: its locked lookup, in an open transaction."""
+        held, release, errors = threading.Event(), threading.Event(), []
 
         def run():
             try:
@@ -149,74 +147,45 @@ class RoundLockTests(TransactionTestCase):
 
         thread = threading.Thread(target=run)
         thread.start()
-        self.assertTrue(held.wait(timeout=30))
-        self.assertEqual(errors, [])
-        return thread
+        try:
+            self.assertTrue(held.wait(timeout=30))
+            self.assertEqual(errors, [])
+            yield
+        finally:
+            release.set()
+            thread.join(timeout=30)
 
     def lock_timeout(self):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '500ms'")
 
+    @postgresql_only
     def test_saves_to_two_responses_of_one_round_do_not_wait_for_each_other(self):
-        if connection.vendor != "postgresql":
-            self.skipTest("row locks are PostgreSQL's")
-        import threading
+        with self.a_save_in_flight(), transaction.atomic():
+            self.lock_timeout()
+            # With the round locked FOR UPDATE this waited for A's save, and timed out.
+            got = access.get_response_for_user(
+                self.lead_b, self.response_b.pk, write=True, lock=True
+            )
+            self.assertEqual(got.pk, self.response_b.pk)
 
-        from django.db import transaction
-
-        from diagnostic.accounts import access
-
-        release = threading.Event()
-        thread = self.hold_a_save(release)
-        try:
-            with transaction.atomic():
-                self.lock_timeout()
-                # With the round locked FOR UPDATE this waited for A's save, and timed out.
-                got = access.get_response_for_user(
-                    self.lead_b, self.response_b.pk, write=True, lock=True
-                )
-                self.assertEqual(got.pk, self.response_b.pk)
-        finally:
-            release.set()
-            thread.join(timeout=30)
-
+    @postgresql_only
     def test_closing_the_round_waits_for_a_save_in_flight(self):
-        if connection.vendor != "postgresql":
-            self.skipTest("row locks are PostgreSQL's")
-        import threading
-
-        from django.db import OperationalError, transaction
-
-        from diagnostic.assessments import services
-
-        release = threading.Event()
-        thread = self.hold_a_save(release)
-        try:
-            with (
-                self.assertRaisesMessage(OperationalError, "lock timeout"),
-                transaction.atomic(),
-            ):
-                self.lock_timeout()
-                services.do_set_round_status(
-                    by=self.admin, round=self.round, status=Round.Status.CLOSED
-                )
-        finally:
-            release.set()
-            thread.join(timeout=30)
+        with (
+            self.a_save_in_flight(),
+            self.assertRaisesMessage(OperationalError, "lock timeout"),
+            transaction.atomic(),
+        ):
+            self.lock_timeout()
+            services.do_set_round_status(
+                by=self.admin, round=self.round, status=Round.Status.CLOSED
+            )
         self.assertEqual(Round.objects.get(pk=self.round.pk).status, Round.Status.OPEN)
         # Once the save is over, the round closes.
         services.do_set_round_status(by=self.admin, round=self.round, status=Round.Status.CLOSED)
         self.assertEqual(Round.objects.get(pk=self.round.pk).status, Round.Status.CLOSED)
 
     def test_a_save_during_a_closing_waits_for_it_and_is_refused(self):
-        import threading
-        import time
-
-        from django.db import transaction
-
-        from diagnostic.assessments import services
-        from diagnostic.twofactor.testing import VerifyingClient
-
         url = reverse("assessments:save_answer", args=[self.response_b.pk, "EC1"])
         payload = {
             "EC1-current_level": "3", "EC1-target_level": "4", "EC1-priority": "high",

@@ -135,11 +135,15 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # PostgreSQL: Django's backend, with the health check of a kept connection made without a
+    # round trip when its socket shows nothing wrong (lib/postgresql, decision 0037).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "diagnostic.lib.postgresql"
     # PostgreSQL: values sent apart from the SQL, and a statement run 5 times on a connection
     # prepared there, so that PostgreSQL neither parses nor plans it again (about two thirds
     # of its CPU per autosave) and nothing is quoted into SQL in Python. DB_PREPARE_THRESHOLD
     # =off behind a pooler in transaction mode (decision 0036).
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    if DATABASES["default"]["ENGINE"] == "diagnostic.lib.postgresql" and envbool(
         "DB_SERVER_SIDE_BINDING", "true"
     ):
         threshold = os.getenv("DB_PREPARE_THRESHOLD", "5").strip().lower()

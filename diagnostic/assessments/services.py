@@ -43,6 +43,7 @@ from diagnostic.assessments.models import (
     Submission,
 )
 from diagnostic.assessments.queries import reminder_plan
+from diagnostic.audit import services as audit
 from diagnostic.audit.services import record
 from diagnostic.frameworks.levels import NOT_ASSESSED, LevelScale, scale_of
 from diagnostic.frameworks.models import FrameworkVersion, ValueCode
@@ -256,6 +257,22 @@ def do_save_answer(
             "updated_by": by,
             "last_request_id": request_id[:64],
         }
+        # Written only with the answer it records, in the same transaction.
+        event = audit.event(
+            "answer.saved",
+            actor=by,
+            object_type="assessments.answer",
+            object_id=f"{locked.pk}:{value_code.code}",
+            organisation_id=locked.organisation_id,
+            value_code=value_code.code,
+            version=expected_version + 1,
+            **{
+                k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in values.items()
+                if k != "comment"
+            },
+        )
+        answer = None
         if expected_version == 0:
             try:
                 with transaction.atomic():
@@ -263,19 +280,20 @@ def do_save_answer(
                         response=locked, value_code=value_code, version=1, **changes
                     )
             except IntegrityError:
-                answer = None
-        else:
-            # The optimistic write: only if the answer is still at the version the caller
-            # loaded (SQL built once per process, `statements.py`).
-            updated = statements.update_answer(
-                response_id=locked.pk, value_code_id=value_code.pk,
-                expected_version=expected_version, changes=changes,
-            )  # fmt: skip
-            answer = None
-            if updated:
-                answer = Answer(
-                    response=locked, value_code=value_code, version=expected_version + 1, **changes
-                )
+                pass
+            else:
+                # The answers with a level, the last activity, and when it was started.
+                statements.update_progress(response_id=locked.pk, now=now)
+                audit.write(event)
+        # The optimistic write (only if the answer is still at the version the caller loaded),
+        # then the progress and the audit event: one statement on PostgreSQL (statements.py).
+        elif statements.save_answer(
+            response_id=locked.pk, value_code_id=value_code.pk,
+            expected_version=expected_version, changes=changes, now=now, event=event,
+        ):  # fmt: skip
+            answer = Answer(
+                response=locked, value_code=value_code, version=expected_version + 1, **changes
+            )
         if answer is None:
             current = Answer.objects.filter(response=locked, value_code=value_code).first()
             if current is None:
@@ -284,22 +302,6 @@ def do_save_answer(
             elif request_id and current.last_request_id == request_id:
                 return SaveResult(answer=current, replayed=True)
             raise StaleAnswer(current)
-        # The answers with a level, the last activity, and when it was started (if not before).
-        statements.update_progress(response_id=locked.pk, now=now)
-        record(
-            "answer.saved",
-            actor=by,
-            object_type="assessments.answer",
-            object_id=f"{locked.pk}:{value_code.code}",
-            organisation_id=locked.organisation_id,
-            value_code=value_code.code,
-            version=answer.version,
-            **{
-                k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in values.items()
-                if k != "comment"
-            },
-        )
     return SaveResult(answer=answer)
 
 

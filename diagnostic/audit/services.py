@@ -16,19 +16,52 @@ def record(
     **detail,
 ) -> AuditEvent:
     """Append one audit event. Never pass secrets or tokens in `detail`."""
+    return write(
+        event(
+            action, actor=actor, obj=obj, organisation=organisation,
+            organisation_id=organisation_id, object_type=object_type, object_id=object_id,
+            **detail,
+        )
+    )  # fmt: skip
+
+
+def event(
+    action: str,
+    *,
+    actor=None,
+    obj: models.Model | None = None,
+    organisation=None,
+    organisation_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    **detail,
+) -> AuditEvent:
+    """An audit event as `record` would append it, not yet written: for a write that appends
+    it together with others (`assessments.statements.save_answer`), or with `write`."""
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
-    # Every save writes one: the INSERT's SQL is compiled once per process (lib/prepared.py).
-    return _insert(
-        AuditEvent(
-            action=action,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            organisation_id=organisation.pk if organisation is not None else organisation_id,
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail,
-        )
+    return AuditEvent(
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation_id=organisation.pk if organisation is not None else organisation_id,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
     )
+
+
+def write(new_event: AuditEvent) -> AuditEvent:
+    """Append an event made by `event`."""
+    # Every save writes one: the INSERT's SQL is compiled once per process (lib/prepared.py).
+    return _insert(new_event)
+
+
+def insert_select(db: str):
+    """The event's INSERT for a statement that appends it only if another part of it wrote
+    something: `(sql, fields, returned)`, where `sql` is `INSERT INTO … (…) SELECT %s::…, …` to
+    be followed by `FROM <that part>` and `RETURNING <returned's column>`, and `fields` the
+    fields whose values go in its placeholders, in order (lib/prepared.py)."""
+    return _insert.insert_select(db)
 
 
 _insert = PreparedInsert(AuditEvent)

@@ -239,23 +239,44 @@ class PreparedInsert:
         obj._state.db = db
         return obj
 
+    def insert_select(self, db: str) -> tuple[str, list, object] | None:
+        """The INSERT as `INSERT INTO t (c, …) SELECT %s::<type>, …` (each value cast to its
+        column's type, as nothing else in a SELECT list tells PostgreSQL), for a caller to end
+        with `FROM …` and `RETURNING …`: `(sql, fields, automatic primary key field)`. Each
+        value is `f.get_db_prep_save(f.pre_save(obj, True), connection=…)` for `f` in
+        `fields`. Built once per database. None for a model that must be saved the ordinary
+        way (see the class), which the caller then does."""
+        from django.db.models import signals
+
+        model = self._model
+        if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+            return None
+        key = ("select", db)
+        built = self._compiled.get(key, ())
+        if built == ():
+            connection = connections[db]
+            meta = model._meta
+            auto = meta.auto_field
+            if not _plain(meta):
+                self._compiled[key] = None
+                return None
+            fields = [f for f in meta.local_concrete_fields if f is not auto]
+            qn = connection.ops.quote_name
+            columns = ", ".join(qn(f.column) for f in fields)
+            values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+            sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT {values}"  # noqa: S608 (names from metadata)
+            built = self._compiled[key] = (sql, fields, auto)
+        return built
+
     def _compile(self, db: str, obj) -> tuple | None:
         from django.db.models import sql as sql_module
 
         meta = self._model._meta
         auto = meta.auto_field
-        if (
-            meta.parents
-            or auto is None
-            or any(
-                f.has_db_default() or hasattr(f, "get_placeholder") for f in meta.concrete_fields
-            )
-        ):
+        if not _plain(meta):
             return None
         fields = [f for f in meta.local_concrete_fields if f is not auto]
         returning = list(meta.db_returning_fields)
-        if returning != [auto]:
-            return None
         query = sql_module.InsertQuery(self._model)
         query.insert_values(fields, [obj])
         compiler = query.get_compiler(using=db)
@@ -266,3 +287,16 @@ class PreparedInsert:
         sql, _params = statements[0]
         can_return = compiler.connection.features.can_return_columns_from_insert
         return sql, fields, (returning if can_return else None), auto
+
+
+def _plain(meta) -> bool:
+    """Whether rows of a model can be inserted by fixed SQL: no parent model, an automatic
+    primary key that is the only column read back, and no column with a database default or
+    its own placeholder."""
+    auto = meta.auto_field
+    return not (
+        meta.parents
+        or auto is None
+        or list(meta.db_returning_fields) != [auto]
+        or any(f.has_db_default() or hasattr(f, "get_placeholder") for f in meta.concrete_fields)
+    )

@@ -27,13 +27,14 @@ MADE_UP = {
 
 
 def recorded_in_the_code() -> set[str]:
-    """Every action string passed to `record(` (or the plans' `_audit(`) outside the tests."""
+    """Every action string passed to `record(`, `audit.event(` (or the plans' `_audit(`) outside the
+    tests."""
     root = pathlib.Path(__file__).resolve().parents[2]
     found = set()
     for path in root.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
-        for code in re.findall(r'(?:record|_audit)\(\s*f?"([^"]+)"', path.read_text()):
+        for code in re.findall(r'(?:record|_audit|audit\.event)\(\s*f?"([^"]+)"', path.read_text()):
             found.add(code)
     for pattern, codes in MADE_UP.items():
         made = {

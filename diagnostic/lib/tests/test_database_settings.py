@@ -38,7 +38,7 @@ PG = "postgres://u@db.example:5432/nps"
 class DatabaseSettingsTests(SimpleTestCase):
     def test_postgresql_binds_on_the_server_and_prepares_after_five_runs(self):
         engine, options = database_settings(DATABASE_URL=PG)
-        self.assertEqual(engine, "django.db.backends.postgresql")
+        self.assertEqual(engine, "diagnostic.lib.postgresql")
         self.assertEqual(options, {"server_side_binding": True, "prepare_threshold": 5})
 
     def test_the_threshold_can_be_changed_or_turned_off_for_a_pooler(self):

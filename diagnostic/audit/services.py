@@ -4,25 +4,10 @@ from diagnostic.audit.models import AuditEvent
 from diagnostic.lib.prepared import PreparedInsert
 
 
-def record(
-    action: str,
-    *,
-    actor=None,
-    obj: models.Model | None = None,
-    organisation=None,
-    organisation_id: int | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    **detail,
-) -> AuditEvent:
-    """Append one audit event. Never pass secrets or tokens in `detail`."""
-    return write(
-        event(
-            action, actor=actor, obj=obj, organisation=organisation,
-            organisation_id=organisation_id, object_type=object_type, object_id=object_id,
-            **detail,
-        )
-    )  # fmt: skip
+def record(action: str, **about) -> AuditEvent:
+    """Append one audit event: `event(action, **about)`, written at once. Never pass secrets or
+    tokens in its detail."""
+    return write(event(action, **about))
 
 
 def event(

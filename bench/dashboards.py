@@ -17,12 +17,14 @@ figures are the application's own time):
 - the council **results report PDF**, p50/p95 over several councils, rendered in a fresh
   process (the "web process": Django, the template, the charts) that hands each document's
   WeasyPrint step to a short-lived child process (diagnostic/reports/pdf.py; the charts are
-  drawn in the web process while the child reads the HTML). CPU time per report (medians) is
-  reported for the web process and for the rendering child: less disturbed by other load than
-  the times. Peak memory is reported for both the web process and the rendering processes (the
-  largest of every rendering child and the fork server they are forked from); the bar is
-  judged on the larger. The same reports are then rendered with `PDF_RENDER_IN_SUBPROCESS=false`
-  (WeasyPrint in the web process), for comparison. Before the dashboards and each PDF phase
+  drawn by the web process's chart-drawing child, diagnostic/analytics/chart_process.py, while
+  the rendering child reads the HTML). CPU time per report (medians) is reported for the web
+  process, the rendering child and the chart-drawing child: less disturbed by other load than
+  the times. Peak memory is reported for the web process, the rendering processes (the largest
+  of every rendering child and the fork server they are forked from) and the chart-drawing
+  process; the bar is judged on the largest. The same reports are then rendered with
+  `PDF_RENDER_IN_SUBPROCESS=false` and `CHARTS_DRAW_IN_SUBPROCESS=false` (everything in the web
+  process), for comparison. Before the dashboards and each PDF phase
   the benchmark waits (up to `--quiet-wait` seconds) for other processes to go quiet; the PDF
   rows say how much CPU other processes used meanwhile.
 
@@ -213,20 +215,38 @@ def measure(args, seeded, log) -> list[dict]:
 
 def pdf_row(pdf: dict) -> dict:
     """The PDF row: time and peak memory, judged on the larger of the web and rendering processes."""
-    peak = max(pdf["rss_mb"], pdf["child_rss_mb"])
+    peak = max(pdf["rss_mb"], pdf["child_rss_mb"], pdf.get("chart_rss_mb") or 0)
     other = f"; other processes used {pdf['other_cores']:.2f} cores meanwhile"
     if pdf["in_child"]:
         what = f"council results PDF, WeasyPrint in a child process (median {pdf['pages']} pages)"
-        cpu = f"; CPU per report: web process {pdf['web_cpu_ms']:.0f} ms" + (
-            f", rendering process {pdf['child_cpu_ms']:.0f} ms" if pdf.get("child_cpu_ms") else ""
+        cpu = (
+            f"; CPU per report: web process {pdf['web_cpu_ms']:.0f} ms"
+            + (
+                f", rendering process {pdf['child_cpu_ms']:.0f} ms"
+                if pdf.get("child_cpu_ms")
+                else ""
+            )
+            + (
+                f", chart-drawing process {pdf['chart_cpu_ms']:.0f} ms"
+                if pdf.get("chart_cpu_ms")
+                else ""
+            )
+        )
+        charts = (
+            f", chart-drawing process {pdf['chart_rss_mb']:.0f} MB"
+            if pdf.get("chart_rss_mb")
+            else ""
         )
         extra = (
             f"peak memory: web process {pdf['rss_mb']:.0f} MB, rendering processes "
             f"{pdf['child_rss_mb']:.0f} MB (each child {pdf['child_min_mb']:.0f}–{pdf['child_max_mb']:.0f} MB, "
-            f"fork server {pdf['forkserver_mb']:.0f} MB){cpu}{other}"
+            f"fork server {pdf['forkserver_mb']:.0f} MB){charts}{cpu}{other}"
         )
     else:
-        what = f"council results PDF, WeasyPrint in the web process (`PDF_RENDER_IN_SUBPROCESS=false`; median {pdf['pages']} pages)"
+        what = (
+            "council results PDF, WeasyPrint and the charts in the web process (`PDF_RENDER_IN_SUBPROCESS=false`, "
+            f"`CHARTS_DRAW_IN_SUBPROCESS=false`; median {pdf['pages']} pages)"
+        )
         extra = f"peak memory: web process {pdf['rss_mb']:.0f} MB; CPU per report {pdf['web_cpu_ms']:.0f} ms{other}"
     return {"what": what, "n": pdf["n"], "p50": pdf["p50"], "p95": pdf["p95"],
             "bar": "p95 ≤ 3 s, peak memory ≤ 250 MB", "ok": pdf["p95"] <= 3000 and peak <= 250,
@@ -266,13 +286,21 @@ def pdf_in_subprocess(args, round_id: int, n: int, log, *, in_child: bool) -> di
     connections.close_all()
     cmd = [sys.executable, __file__, "--database", args.database, "--database-url", args.database_url,
            "--pdf-round", str(round_id), "--pdf-count", str(n)]  # fmt: skip
-    env = {**os.environ, "PDF_RENDER_IN_SUBPROCESS": "1" if in_child else "0"}
-    log(f"== Council PDFs, WeasyPrint {'in a child process' if in_child else 'in the web process'}")
+    flag = "1" if in_child else "0"
+    env = {**os.environ, "PDF_RENDER_IN_SUBPROCESS": flag, "CHARTS_DRAW_IN_SUBPROCESS": flag}
+    log(
+        f"== Council PDFs, WeasyPrint and the charts {'in child processes' if in_child else 'in the web process'}"
+    )
     run.wait_for_quiet(log)
     busy0, _ = run.system_cpu()
     ours0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=900, env=env)  # noqa: S603 (our own script)
+    out = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=900, env=env)  # noqa: S603 (our own script)
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(
+            f"The PDF process failed (exit code {out.returncode}); its errors are above"
+        )
     elapsed = time.monotonic() - t0
     busy1, _ = run.system_cpu()
     ours1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the PDF process and all it waited for
@@ -311,10 +339,24 @@ def pdf_only(args) -> int:
             if getattr(record, "pdf_child_cpu_ms", None) is not None:
                 child_cpu_ms.append(record.pdf_child_cpu_ms)
 
-    pdf_logger = logging.getLogger("diagnostic.reports.pdf")
-    pdf_logger.addHandler(ChildPeaks(logging.DEBUG))
-    pdf_logger.setLevel(logging.DEBUG)
-    pdf_logger.propagate = False
+    chart_peaks_kb: list[int] = []
+    chart_cpu_ms: list[float] = []
+
+    class ChartPeaks(logging.Handler):
+        def emit(self, record):
+            if hasattr(record, "chart_child_peak_kb"):
+                chart_peaks_kb.append(record.chart_child_peak_kb)
+            if getattr(record, "chart_child_cpu_ms", None) is not None:
+                chart_cpu_ms.append(record.chart_child_cpu_ms)
+
+    for name, handler in (
+        ("diagnostic.reports.pdf", ChildPeaks),
+        ("diagnostic.analytics.chart_process", ChartPeaks),
+    ):
+        child_logger = logging.getLogger(name)
+        child_logger.addHandler(handler(logging.DEBUG))
+        child_logger.setLevel(logging.DEBUG)
+        child_logger.propagate = False
 
     from diagnostic.accounts.models import Membership, Role, User
     from diagnostic.assessments.models import Response
@@ -332,16 +374,20 @@ def pdf_only(args) -> int:
     )
     client.get(f"/responses/{ids[0]}/results.pdf")  # warm: fonts, the chart engine
     child_cpu_ms.clear()
-    times, cpu, pdfs = [], [], []
+    times, cpu, pdfs, chart_cpu = [], [], [], []
     for pk in ids[1:]:
-        t, c = time.perf_counter(), time.process_time()
+        t, c, drawn = time.perf_counter(), time.process_time(), len(chart_cpu_ms)
         resp = client.get(f"/responses/{pk}/results.pdf")
         times.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)  # this process only (threads included)
+        chart_cpu.append(sum(chart_cpu_ms[drawn:]))  # the chart-drawing child, for this report
         assert resp.status_code == 200, resp.status_code
         pdfs.append(resp.content)
     web_mb = vm_hwm_mb("self")  # before pypdf counts the pages: a web process does not do that
     pages = [len(PdfReader(io.BytesIO(content)).pages) for content in pdfs]
+    from diagnostic.analytics import chart_process
+
+    chart_process.stop()
     server = multiprocessing.forkserver._forkserver  # private, but this is a benchmark
     forkserver_mb = 0.0
     if getattr(server, "_forkserver_pid", None):
@@ -354,6 +400,9 @@ def pdf_only(args) -> int:
         "rss_mb": web_mb, "child_rss_mb": max([*children_mb, forkserver_mb]),
         "child_min_mb": min(children_mb, default=0), "child_max_mb": max(children_mb, default=0),
         "forkserver_mb": forkserver_mb,
+        # The chart-drawing child (analytics/chart_process.py): its peak, and its CPU per report.
+        "chart_rss_mb": max(chart_peaks_kb, default=0) / 1024,
+        "chart_cpu_ms": statistics.median(chart_cpu) if chart_peaks_kb else None,
         # CPU per report, medians: this process, and each rendering child (its own report).
         "web_cpu_ms": statistics.median(cpu), "child_cpu_ms": statistics.median(child_cpu_ms) if child_cpu_ms else None,
         # For comparison only (see the module docstring): inflated by exec.

@@ -171,14 +171,32 @@ def rss_mb(pid: int) -> float | None:
 
 
 def processes(server) -> dict[str, int]:
-    """gunicorn's workers, and the PDF fork server(s) they started, by a stable label."""
+    """gunicorn's workers, the PDF fork server(s) and chart-drawing processes they started.
+
+    Workers and fork servers by a stable label; a worker's chart-drawing process (spawned,
+    analytics/chart_process.py) as "charts of worker N", whichever process that is now (it stops
+    when idle or grown, and the next chart starts another)."""
     table = run.proc_table()
     workers = sorted(p for p, ppid, _ in table if ppid == server.proc.pid)
     out = {f"worker {i + 1}": pid for i, pid in enumerate(workers)}
-    forks = sorted(p for p, ppid, _ in table if ppid in workers)
-    for i, pid in enumerate(forks):
-        out[f"PDF fork server {i + 1}"] = pid
+    forks = 0
+    for pid, ppid, _ in sorted(table):
+        if ppid not in workers:
+            continue
+        if "spawn_main" in cmdline(pid):
+            out[f"charts of worker {workers.index(ppid) + 1}"] = pid
+        else:
+            forks += 1
+            out[f"PDF fork server {forks}"] = pid
     return out
+
+
+def cmdline(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    return ""
 
 
 @dataclass
@@ -202,7 +220,10 @@ def monitor(server, minutes: float, started: float, out: list[Minute], stop: thr
         ours1, app1, t1 = cpu_ours(server), cpu_app(server), time.monotonic()
         ours = run.cpu_used(ours0, ours1)
         other = max(0.0, (busy1 - busy0) / run.TICK - ours) / max(1.0, t1 - t0)
-        labels.update({k: p for k, p in processes(server).items() if k not in labels})
+        now = processes(server)
+        labels.update({k: p for k, p in now.items() if k not in labels})
+        # A chart-drawing process that stopped is shown as gone ("–"), its successor as itself.
+        labels.update({k: now.get(k, 0) for k in labels if k.startswith("charts")})
         out.append(Minute(i, {k: rss_mb(p) or 0 for k, p in labels.items()}, load(), other,
                           run.cpu_used(app0, app1)))  # fmt: skip
         busy0, ours0, app0, t0 = busy1, ours1, app1, t1

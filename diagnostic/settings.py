@@ -363,6 +363,15 @@ MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 PDF_RENDER_IN_SUBPROCESS = envbool("PDF_RENDER_IN_SUBPROCESS", "true")
 PDF_RENDER_TIMEOUT = float(os.getenv("PDF_RENDER_TIMEOUT", "25"))
 
+# --- Charts -------------------------------------------------------------------------------
+# vl-convert (V8) draws charts in a child process of each web process, kept between charts and
+# stopped when idle or grown, so web workers do not carry V8's memory (analytics/chart_process.py,
+# docs/decisions/0038). The timeout (seconds) is for one chart, cold start included (~1 s).
+CHARTS_DRAW_IN_SUBPROCESS = envbool("CHARTS_DRAW_IN_SUBPROCESS", "true")
+CHARTS_DRAW_TIMEOUT = float(os.getenv("CHARTS_DRAW_TIMEOUT", "20"))
+CHARTS_PROCESS_IDLE_SECONDS = float(os.getenv("CHARTS_PROCESS_IDLE_SECONDS", "300"))
+CHARTS_PROCESS_MAX_MB = int(os.getenv("CHARTS_PROCESS_MAX_MB", "200"))
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -114,14 +114,18 @@ def _spec(chart, data: dict) -> dict:
 
 
 def render_svg(spec: dict) -> str:
-    """SVG for a Vega-Lite spec, cached by content for a day."""
-    import vl_convert as vlc
+    """SVG for a Vega-Lite spec, cached by content for a day.
+
+    Drawn by the web process's chart-drawing child (`chart_process`, docs/decisions/0038), so
+    vl-convert's V8 engine never lives in a web worker; it is handed the spec as the same JSON
+    text the cache key is made from."""
+    from diagnostic.analytics import chart_process
 
     text = json.dumps(spec, sort_keys=True, default=str)
     key = "chart-svg:" + hashlib.sha256(text.encode()).hexdigest()
     svg = cache.get(key)
     if svg is None:
-        svg = vlc.vegalite_to_svg(spec)
+        svg = chart_process.draw_svg(text)
         cache.set(key, svg, 24 * 3600)
     return svg
 

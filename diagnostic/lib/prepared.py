@@ -263,7 +263,7 @@ class PreparedInsert:
             fields = [f for f in meta.local_concrete_fields if f is not auto]
             qn = connection.ops.quote_name
             columns = ", ".join(qn(f.column) for f in fields)
-            values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+            values = ", ".join(f"%s::{_select_cast(f, connection)}" for f in fields)
             sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT {values}"  # noqa: S608 (names from metadata)
             built = self._compiled[key] = (sql, fields, auto)
         return built
@@ -287,6 +287,19 @@ class PreparedInsert:
         sql, _params = statements[0]
         can_return = compiler.connection.features.can_return_columns_from_insert
         return sql, fields, (returning if can_return else None), auto
+
+
+def _select_cast(field, connection) -> str:
+    """The type a value is cast to in `insert_select`'s SELECT list: the column's, except that
+    text is cast to `varchar` with no length. PostgreSQL cuts a value short, silently, when it
+    is cast to `varchar(n)`, but refuses one that is too long when it is stored in a
+    `varchar(n)` column; so the column, not the cast, checks the length, as in an ordinary
+    INSERT."""
+    from django.db.models import CharField
+
+    if isinstance(field, CharField):
+        return "varchar"
+    return field.cast_db_type(connection)
 
 
 def _plain(meta) -> bool:

@@ -1,8 +1,8 @@
 """A query compiled once gives what Django's own query gives, row for row and field for field."""
 
-from unittest import mock
+from unittest import mock, skipUnless
 
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -120,3 +120,43 @@ class PreparedInsertTests(AssessmentTestCase):
 
         event = PreparedInsert(AuditEvent)(AuditEvent(id=987654, action="test.given"))
         self.assertEqual(AuditEvent.objects.get(pk=987654).action, event.action)
+
+
+@skipUnless(connection.vendor == "postgresql", "insert_select is for PostgreSQL")
+class InsertSelectTests(AssessmentTestCase):
+    def insert(self, event):
+        from diagnostic.lib.prepared import PreparedInsert
+
+        sql, fields, returned = PreparedInsert(type(event)).insert_select("default")
+        params = [
+            f.get_db_prep_save(f.pre_save(event, True), connection=connection) for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(returned.column)}", params)
+            return cursor.fetchone()[0]
+
+    def test_it_writes_the_row_django_writes(self):
+        from diagnostic.audit.models import AuditEvent
+
+        detail = {"level": 3, "text": "Ünïcode — 'quotes'", "nested": [1, None, True]}
+        pk = self.insert(AuditEvent(action="test.select", actor=self.bob, organisation_id=self.council_a.pk,
+                                    object_type="x.y", object_id="7:EC1", detail=detail))  # fmt: skip
+        mine = AuditEvent.objects.get(pk=pk)
+        theirs = AuditEvent.objects.create(action="test.select", actor=self.bob, organisation_id=self.council_a.pk,
+                                           object_type="x.y", object_id="7:EC1", detail=detail)  # fmt: skip
+        fa, fb = fields_of(mine), fields_of(theirs)
+        for f in ("id", "at"):
+            del fa[f], fb[f]
+        self.assertEqual(fa, fb)
+
+    def test_a_value_too_long_for_its_column_is_refused_not_cut_short(self):
+        # A cast to varchar(40) would cut the value to 40 characters without a word; the
+        # column refuses it, as an ordinary INSERT's does.
+        from diagnostic.audit.models import AuditEvent
+
+        too_long = "x" * (AuditEvent._meta.get_field("object_id").max_length + 1)
+        with self.assertRaisesMessage(DataError, "value too long"), transaction.atomic():
+            self.insert(AuditEvent(action="test.long", object_id=too_long))
+        with self.assertRaisesMessage(DataError, "value too long"), transaction.atomic():
+            AuditEvent.objects.create(action="test.long", object_id=too_long)
+        self.assertFalse(AuditEvent.objects.filter(action="test.long").exists())

@@ -107,7 +107,10 @@ def main(argv=None) -> int:
         log(
             f"  {seeded.organisations} organisations, {seeded.answers} answers in {seeded.seconds:.0f}s"
         )
+        speed = [run.speed_probe()]
         rows = measure(args, seeded, log)
+        speed.append(run.speed_probe())
+        args.speed = speed
     finally:
         run.close_connections() if hasattr(run, "close_connections") else None
         run.drop_database(args)
@@ -430,6 +433,14 @@ def render(args, seeded, rows) -> str:
         f"{' --demo' if args.demo else (' --scale ' + str(args.scale) if args.scale != 10 else '')}`",
         f"- **Machine**: nproc {run.os.cpu_count()}, Python {platform.python_version()}, Django {django.get_version()}",
         f"- **Data**: {seeded.organisations} organisations, {seeded.rounds} rounds, {seeded.answers} answers",
+        *(
+            [
+                f"- **Machine speed**: a fixed pure-Python loop took {args.speed[0]:.1f} ms and {args.speed[1]:.1f} ms "
+                "(before and after the measurements; lower is faster; bench/run.py:speed_probe)"
+            ]
+            if getattr(args, "speed", None)
+            else []
+        ),  # fmt: skip
         "- **How**: in-process through Django's test client (no web server); the closed round with every response submitted",
         "",
         "| what | requests | p50 ms | p95 ms | bar | result |",

@@ -171,7 +171,8 @@ def rss_mb(pid: int) -> float | None:
 
 
 def processes(server) -> dict[str, int]:
-    """gunicorn's workers, the PDF fork server(s) and chart-drawing processes they started.
+    """gunicorn's workers, and the PDF fork servers, resource trackers and chart-drawing
+    processes they started.
 
     Workers and fork servers by a stable label; a worker's chart-drawing process (spawned,
     analytics/chart_process.py) as "charts of worker N", whichever process that is now (it stops
@@ -179,15 +180,18 @@ def processes(server) -> dict[str, int]:
     table = run.proc_table()
     workers = sorted(p for p, ppid, _ in table if ppid == server.proc.pid)
     out = {f"worker {i + 1}": pid for i, pid in enumerate(workers)}
-    forks = 0
+    counts: dict[str, int] = {}
     for pid, ppid, _ in sorted(table):
         if ppid not in workers:
             continue
-        if "spawn_main" in cmdline(pid):
+        command = cmdline(pid)
+        if "spawn_main" in command:
             out[f"charts of worker {workers.index(ppid) + 1}"] = pid
-        else:
-            forks += 1
-            out[f"PDF fork server {forks}"] = pid
+            continue
+        # multiprocessing's resource tracker (one per worker that started a child) is small.
+        kind = "resource tracker" if "resource_tracker" in command else "PDF fork server"
+        counts[kind] = counts.get(kind, 0) + 1
+        out[f"{kind} {counts[kind]}"] = pid
     return out
 
 

@@ -19,7 +19,10 @@ anyway. `CHARTS_DRAW_IN_SUBPROCESS=false` draws in the web process instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import multiprocessing.process
 import os
 import threading
 import time
@@ -51,8 +54,8 @@ def draw_svg(text: str) -> str:
     global _drawer
     timeout = float(getattr(settings, "CHARTS_DRAW_TIMEOUT", 20))
     with _lock:
-        # A drawer made before this process was forked (gunicorn's master) belongs to the
-        # parent: left alone, never used or stopped from here.
+        # A drawer made before this process was forked belongs to the parent: never used or
+        # stopped from here (`_after_fork_in_child` has already forgotten it after os.fork).
         if _drawer is not None and _drawer.pid != os.getpid():
             _drawer = None
         reused = _drawer is not None and _drawer.alive()
@@ -65,11 +68,13 @@ def draw_svg(text: str) -> str:
             try:
                 return _drawer.draw(text, timeout)
             except _ChildGone:
-                exitcode = _drawer.stop()
+                exitcode = _drawer.stop(wait=1)
                 _drawer = None
-                # A kept child may have stopped for idleness just as this chart was sent:
-                # once, a fresh child is asked. A fresh child that ends is a real failure.
-                if attempt == 1 and reused:
+                # A kept child may have stopped for idleness (exit code 0) just as this chart
+                # was sent: once, a fresh child is asked. A child that crashed (a signal, the
+                # out-of-memory killer, V8 failing on this spec) or a fresh child that ends is
+                # a real failure, not asked again.
+                if attempt == 1 and reused and exitcode == 0:
                     continue
                 raise ChartDrawError(
                     "The chart-drawing process ended without a result (exit code "
@@ -81,6 +86,25 @@ def draw_svg(text: str) -> str:
                     _drawer = None
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _after_fork_in_child() -> None:
+    """In a process forked from one that had a chart-drawing child (gunicorn's master, were it
+    ever to draw): forget that child, so this process neither uses it nor, at its exit, has
+    multiprocessing stop and join it (it belongs to the parent). A lock another thread held at
+    the fork would stay held here, so the lock is new too."""
+    global _drawer, _lock
+    _lock = threading.Lock()
+    if _drawer is not None and _drawer.pid != os.getpid():
+        children = getattr(multiprocessing.process, "_children", None)
+        if children is not None:
+            children.discard(_drawer.process)
+        with contextlib.suppress(OSError):
+            _drawer.conn.close()  # this process's copy of the pipe only
+        _drawer = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def stop() -> None:
@@ -104,8 +128,6 @@ class _Drawer:
     """One chart-drawing child and the pipe to it."""
 
     def __init__(self):
-        import multiprocessing
-
         ctx = multiprocessing.get_context("spawn")
         self.pid = os.getpid()
         self.exitcode: int | None = None
@@ -131,18 +153,15 @@ class _Drawer:
     def draw(self, text: str, timeout: float) -> str:
         started = time.monotonic()
         try:
-            self.conn.send(("draw", text))
-        except OSError:
-            raise _ChildGone from None
-        if not self.conn.poll(timeout):
+            message = self._ask(text, timeout)
+        except (_ChildGone, ChartDrawError):
+            raise
+        except BaseException:
+            # Interrupted between the question and its answer (KeyboardInterrupt, a signal's
+            # exception): the answer may still come, and must not be taken for the next
+            # chart's. This child is done with.
             self.stop()
-            raise ChartDrawError(
-                f"Drawing a chart took longer than {timeout:g} s; its process was stopped"
-            )
-        try:
-            message = self.conn.recv()
-        except (EOFError, OSError):
-            raise _ChildGone from None
+            raise
         cpu_ms = None
         if message[0] == "ok":
             _, svg, peak_kb, cpu_ms, retiring = message
@@ -163,14 +182,32 @@ class _Drawer:
             )
         return svg
 
-    def stop(self) -> int | None:
-        """Close the pipe and end the child (killed if still running); its exit code."""
+    def _ask(self, text: str, timeout: float):
+        try:
+            self.conn.send(("draw", text))
+        except OSError:
+            raise _ChildGone from None
+        if not self.conn.poll(timeout):
+            self.stop()
+            raise ChartDrawError(
+                f"Drawing a chart took longer than {timeout:g} s; its process was stopped"
+            )
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            raise _ChildGone from None
+
+    def stop(self, wait: float = 0) -> int | None:
+        """Close the pipe and end the child (after `wait` seconds for it to end by itself,
+        killed if still running); its exit code."""
         if self.stopped:
             return self.exitcode
         self.stopped = True
         self.conn.close()
         if self.process.pid is None:
             return None
+        if wait:
+            self.process.join(wait)
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)

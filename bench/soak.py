@@ -180,18 +180,19 @@ def processes(server) -> dict[str, int]:
     table = run.proc_table()
     workers = sorted(p for p, ppid, _ in table if ppid == server.proc.pid)
     out = {f"worker {i + 1}": pid for i, pid in enumerate(workers)}
-    counts: dict[str, int] = {}
     for pid, ppid, _ in sorted(table):
         if ppid not in workers:
             continue
         command = cmdline(pid)
+        # Each worker has at most one of each: its chart-drawing process, multiprocessing's
+        # resource tracker (small) and the PDF fork server.
         if "spawn_main" in command:
-            out[f"charts of worker {workers.index(ppid) + 1}"] = pid
-            continue
-        # multiprocessing's resource tracker (one per worker that started a child) is small.
-        kind = "resource tracker" if "resource_tracker" in command else "PDF fork server"
-        counts[kind] = counts.get(kind, 0) + 1
-        out[f"{kind} {counts[kind]}"] = pid
+            kind = "charts"
+        elif "resource_tracker" in command:
+            kind = "resource tracker"
+        else:
+            kind = "PDF fork server"
+        out[f"{kind} of worker {workers.index(ppid) + 1}"] = pid
     return out
 
 

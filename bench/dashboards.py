@@ -334,30 +334,29 @@ def pdf_only(args) -> int:
 
     child_peaks_kb: list[int] = []
     child_cpu_ms: list[float] = []
-
-    class ChildPeaks(logging.Handler):
-        def emit(self, record):
-            if hasattr(record, "pdf_child_peak_kb"):
-                child_peaks_kb.append(record.pdf_child_peak_kb)
-            if getattr(record, "pdf_child_cpu_ms", None) is not None:
-                child_cpu_ms.append(record.pdf_child_cpu_ms)
-
     chart_peaks_kb: list[int] = []
     chart_cpu_ms: list[float] = []
 
-    class ChartPeaks(logging.Handler):
+    class Peaks(logging.Handler):
+        """Collects `<prefix>_peak_kb` and `<prefix>_cpu_ms` from the records a child's
+        logger writes for each document or chart."""
+
+        def __init__(self, prefix: str, peaks: list, cpu: list):
+            super().__init__(logging.DEBUG)
+            self.prefix, self.peaks, self.cpu = prefix, peaks, cpu
+
         def emit(self, record):
-            if hasattr(record, "chart_child_peak_kb"):
-                chart_peaks_kb.append(record.chart_child_peak_kb)
-            if getattr(record, "chart_child_cpu_ms", None) is not None:
-                chart_cpu_ms.append(record.chart_child_cpu_ms)
+            if hasattr(record, f"{self.prefix}_peak_kb"):
+                self.peaks.append(getattr(record, f"{self.prefix}_peak_kb"))
+            if getattr(record, f"{self.prefix}_cpu_ms", None) is not None:
+                self.cpu.append(getattr(record, f"{self.prefix}_cpu_ms"))
 
     for name, handler in (
-        ("diagnostic.reports.pdf", ChildPeaks),
-        ("diagnostic.analytics.chart_process", ChartPeaks),
+        ("diagnostic.reports.pdf", Peaks("pdf_child", child_peaks_kb, child_cpu_ms)),
+        ("diagnostic.analytics.chart_process", Peaks("chart_child", chart_peaks_kb, chart_cpu_ms)),
     ):
         child_logger = logging.getLogger(name)
-        child_logger.addHandler(handler(logging.DEBUG))
+        child_logger.addHandler(handler)
         child_logger.setLevel(logging.DEBUG)
         child_logger.propagate = False
 

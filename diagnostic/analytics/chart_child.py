@@ -15,19 +15,12 @@ from __future__ import annotations
 import time
 import traceback
 
-from diagnostic.reports.pdf_child import peak_rss_kb
+from diagnostic.reports.pdf_child import peak_rss_kb, status_kb
 
 
 def rss_kb() -> int:
-    """This process's resident memory now, in KiB (Linux; 0 where it cannot be read)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    """This process's resident memory now, in KiB (0 where it cannot be read)."""
+    return status_kb("VmRSS") or 0
 
 
 def child_main(conn, idle_seconds: float, retire_kb: int) -> None:

@@ -116,6 +116,19 @@ def warm() -> None:
     write_pdf(WARM_HTML)
 
 
+def status_kb(field: str) -> int | None:
+    """A memory figure of this process from /proc/self/status ("VmHWM", "VmRSS"), in KiB; None
+    where it cannot be read (not Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_kb() -> int:
     """This process's peak resident memory, in KiB.
 
@@ -123,13 +136,9 @@ def peak_rss_kb() -> int:
     which for a process started by exec begins at the high-water mark of the process that
     started it (a child of a 250 MB web process would report 250 MB before doing anything).
     """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    peak = status_kb("VmHWM")
+    if peak is not None:
+        return peak
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
 
